@@ -1,0 +1,8 @@
+"""Command-line entry point: ``python run.py [run|validate|schema] ...`` (see README)."""
+
+import sys
+
+from sim.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""Metrics and weekly time series of one replication, computed once at the end.
+
+Counts cover the leads created in ``[0, horizon)``; warm-up leads only occupied
+reps. Conservation holds exactly for those leads::
+
+    leads_created = deals_won + lost_never_contacted + lost_rejected
+                    + lost_cold + lost_in_sales + in_flight_end
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from sim.model import FunnelModel
+from sim.records import Outcome, Reason
+from sim.scenario import Scenario
+
+# Metrics that are counts, money, rates or durations; the order is the summary's.
+METRIC_NAMES: tuple[str, ...] = (
+    "leads_created", "mqls", "sqls", "opportunities", "deals_won", "deals_lost",
+    "in_flight_end", "lost_never_contacted", "lost_rejected", "lost_cold", "lost_in_sales",
+    "lost_not_followed_up", "lost_expired_waiting", "lost_unqualified", "recycled",
+    "revenue", "revenue_90d", "revenue_1y", "win_rate", "lead_to_customer",
+    "mean_deal_value", "mean_discount", "pulled_forward_share",
+    "cycle_days_median", "cycle_days_mean", "cycle_days_p90", "mql_to_won_days_median",
+    "first_response_hours_median", "rep_wait_days_mean", "rep_utilization",
+    "marketing_spend", "marketing_bonus_cost", "commission_cost", "rep_salary_cost",
+    "sales_cost", "alignment_cost", "total_cost", "contribution", "roi", "cost_per_deal",
+    "sales_cost_share",
+)
+
+
+def _safe_div(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+def _stat(values: np.ndarray, fn: Callable[[np.ndarray], float]) -> float:
+    return float(fn(values)) if values.size else math.nan
+
+
+def compute_metrics(model: FunnelModel) -> dict[str, float]:
+    """All metrics of a finished model run (name -> float)."""
+    m = model
+    h: float = m.horizon
+    cols = m.leads.view()
+    counted = cols["created"] >= 0.0
+    c = {k: v[counted] for k, v in cols.items()}
+    outcome, reason = c["outcome"], c["reason"]
+    won = outcome == Outcome.WON
+    won_time, value = c["outcome_time"][won], c["value"][won]
+    cycle = won_time - c["created"][won]
+    mql_to_won = won_time - c["mql_time"][won]
+    lost_in_sales = int(np.sum(outcome == Outcome.LOST_IN_SALES))
+    deals_won = int(won.sum())
+    revenue = float(value.sum())
+
+    starts: list[float] = m.period_starts
+    scenarios: list[Scenario] = m.period_scenarios
+
+    def by_period(times: np.ndarray, get: Callable[[Scenario], float]) -> np.ndarray:
+        table = np.array([get(s) for s in scenarios], dtype=float)
+        idx = np.maximum(np.searchsorted(starts, times, side="right") - 1, 0)
+        return table[idx]
+
+    def over_periods(get: Callable[[Scenario], float]) -> float:
+        """Integral over [0, horizon) of a per-day amount that may change by period."""
+        total = 0.0
+        for k, s in enumerate(scenarios):
+            lo = max(starts[k], 0.0)
+            hi = min(starts[k + 1] if k + 1 < len(starts) else h, h)
+            if hi > lo:
+                total += get(s) * (hi - lo)
+        return total
+
+    commission = float(np.sum(value * by_period(
+        won_time, lambda s: s.incentives.sales.commission_rate)))
+    commission += _accelerator_cost(won_time, value, scenarios, starts, h)
+    salaries = over_periods(lambda s: s.sales.reps * s.sales.rep_annual_salary / 365.0)
+    alignment = over_periods(lambda s: (
+        s.alignment.levers.overhead_fixed_annual
+        + s.alignment.levers.overhead_per_rep_annual * s.sales.reps) / 365.0)
+    mql_times = c["mql_time"][~np.isnan(c["mql_time"])]
+    sql = ~np.isnan(c["sql_time"])
+    bonus = float(np.sum(by_period(mql_times, lambda s: s.incentives.marketing.bonus_per_mql)))
+    bonus += float(np.sum(c["deal_size"][sql] * by_period(
+        c["sql_time"][sql], lambda s: s.incentives.marketing.bonus_pipeline_rate)))
+    bonus += float(np.sum(value * by_period(
+        won_time, lambda s: s.incentives.marketing.bonus_revenue_rate)))
+    spend = m.plan.spend_between(0.0, h)
+    sales_cost = salaries + commission
+    total_cost = spend + bonus + sales_cost + alignment
+    margin = by_period(won_time, lambda s: s.finance.gross_margin)
+    contribution = float(np.sum(value * margin)) - total_cost
+    assigned = ~np.isnan(c["wait_days"])
+    response = c["first_response_hours"][~np.isnan(c["first_response_hours"])]
+
+    out = {
+        "leads_created": float(counted.sum()),
+        "mqls": float(mql_times.size),
+        "sqls": float(sql.sum()),
+        "opportunities": float(np.sum(c["stage_reached"] >= 1) if m.stages > 1 else deals_won),
+        "deals_won": float(deals_won),
+        "deals_lost": float(lost_in_sales),
+        "in_flight_end": float(np.sum(outcome == Outcome.IN_FLIGHT)),
+        "lost_never_contacted": float(np.sum(outcome == Outcome.NEVER_CONTACTED)),
+        "lost_rejected": float(np.sum(outcome == Outcome.REJECTED)),
+        "lost_cold": float(np.sum(outcome == Outcome.COLD)),
+        "lost_in_sales": float(lost_in_sales),
+        "lost_not_followed_up": float(np.sum(reason == Reason.NOT_FOLLOWED_UP)),
+        "lost_expired_waiting": float(np.sum(reason == Reason.EXPIRED_WAITING)),
+        "lost_unqualified": float(np.sum(reason == Reason.UNQUALIFIED)),
+        "recycled": float(np.sum(c["recycled"] > 0)),
+        "revenue": revenue,
+        "revenue_90d": float(value[won_time < 90.0].sum()),
+        "revenue_1y": float(value[won_time < 365.0].sum()),
+        "win_rate": _safe_div(deals_won, deals_won + lost_in_sales),
+        "lead_to_customer": _safe_div(deals_won, float(counted.sum())),
+        "mean_deal_value": _stat(value, np.mean),
+        "mean_discount": _stat(c["discount"][won], np.mean),
+        "pulled_forward_share": _stat(c["pushed"][won].astype(float), np.mean),
+        "cycle_days_median": _stat(cycle, np.median),
+        "cycle_days_mean": _stat(cycle, np.mean),
+        "cycle_days_p90": _stat(cycle, lambda x: np.quantile(x, 0.9)),
+        "mql_to_won_days_median": _stat(mql_to_won, np.median),
+        "first_response_hours_median": _stat(response, np.median),
+        "rep_wait_days_mean": _stat(c["wait_days"][assigned], np.mean),
+        "rep_utilization": m.reps.busy_slot_days / (m.reps.capacity * h),
+        "marketing_spend": spend,
+        "marketing_bonus_cost": bonus,
+        "commission_cost": commission,
+        "rep_salary_cost": salaries,
+        "sales_cost": sales_cost,
+        "alignment_cost": alignment,
+        "total_cost": total_cost,
+        "contribution": contribution,
+        "roi": _safe_div(contribution, total_cost),
+        "cost_per_deal": _safe_div(sales_cost, deals_won),
+        "sales_cost_share": _safe_div(sales_cost, revenue),
+    }
+    return {name: float(out[name]) for name in METRIC_NAMES}
+
+
+def _accelerator_cost(won_time: np.ndarray, value: np.ndarray, scenarios: list[Scenario],
+                      starts: list[float], horizon: float) -> float:
+    """Extra commission on team bookings above quota, period by period."""
+    if not any(s.incentives.sales.accelerator_rate for s in scenarios):
+        return 0.0
+    period = scenarios[0].sales.period_days
+    n_periods = math.ceil(horizon / period)
+    booked = np.bincount((won_time // period).astype(int), weights=value, minlength=n_periods)
+    total = 0.0
+    for k, bookings in enumerate(booked):
+        s = scenarios[max(bisect.bisect_right(starts, (k + 1) * period - 1e-9) - 1, 0)]
+        plan = s.incentives.sales
+        quota = plan.quota_per_rep_period * s.sales.reps
+        total += plan.accelerator_rate * max(bookings - quota, 0.0)
+    return total
+
+
+def weekly_timeseries(model: FunnelModel) -> pd.DataFrame:
+    """Weekly series from day 0: leads, MQLs, wins, bookings, pipeline, equity, WIP.
+
+    Counts are per week; ``pipeline_value`` (list value of open SQLs) and
+    ``wip`` (counted leads in the system) are taken at the end of each week;
+    ``brand_equity`` is the week's mean.
+    """
+    m = model
+    h: float = m.horizon
+    cols = m.leads.view()
+    counted = cols["created"] >= 0.0
+    c = {k: v[counted] for k, v in cols.items()}
+    edges = np.arange(0.0, h + 7.0, 7.0)
+    edges[-1] = max(edges[-1], h)
+    edges = edges[edges <= h + 7.0]
+    if edges[-1] < h:
+        edges = np.append(edges, h)
+    won = c["outcome"] == Outcome.WON
+    end_time = np.where(np.isnan(c["outcome_time"]), np.inf, c["outcome_time"])
+
+    def per_week(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.histogram(times, bins=edges, weights=weights)[0]
+
+    def open_at(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        t = np.minimum(edges[1:], h) - 1e-9
+        order_s, order_e = np.argsort(starts), np.argsort(ends)
+        cum_s = np.concatenate([[0.0], np.cumsum(weights[order_s])])
+        cum_e = np.concatenate([[0.0], np.cumsum(weights[order_e])])
+        return (cum_s[np.searchsorted(starts[order_s], t, side="right")]
+                - cum_e[np.searchsorted(ends[order_e], t, side="right")])
+
+    sql = ~np.isnan(c["sql_time"])
+    plan = m.plan
+    day_idx = np.arange(0, math.ceil(h)) - plan.start_day
+    equity_days = plan.brand_equity[day_idx]
+    week_of_day = np.minimum(np.arange(day_idx.size) // 7, edges.size - 2)
+    equity = np.bincount(week_of_day, weights=equity_days) / np.bincount(week_of_day)
+    return pd.DataFrame({
+        "week": np.arange(edges.size - 1),
+        "day": edges[:-1],
+        "leads": per_week(c["created"]),
+        "mqls": per_week(c["mql_time"][~np.isnan(c["mql_time"])]),
+        "deals_won": per_week(c["outcome_time"][won]),
+        "bookings": per_week(c["outcome_time"][won], c["value"][won]),
+        "pipeline_value": open_at(c["sql_time"][sql], end_time[sql], c["deal_size"][sql]),
+        "wip": open_at(c["created"], end_time, np.ones(c["created"].size)),
+        "brand_equity": equity,
+    })
+
+
+def lead_records(model: FunnelModel) -> pd.DataFrame:
+    """Per-lead records (counted leads), with outcome and reason as names."""
+    cols = model.leads.view()
+    counted = cols["created"] >= 0.0
+    df = pd.DataFrame({k: v[counted] for k, v in cols.items()})
+    df.insert(0, "lead", np.flatnonzero(counted))
+    df["outcome"] = pd.Categorical.from_codes(df["outcome"], [o.name.lower() for o in Outcome])
+    df["reason"] = pd.Categorical.from_codes(df["reason"], [r.name.lower() for r in Reason])
+    df["source"] = df["source"].map({0: "organic", 1: "promotion"})
+    names = [g.name for g in model.scenario.leads.segments]
+    df["segment"] = pd.Categorical.from_codes(df["segment"].astype(int), names)
+    stage_days = model.leads.stage_days[: model.leads.n][counted]
+    for j, stage in enumerate(model.scenario.sales.stages):
+        df[f"days_{stage.name}"] = stage_days[:, j]
+    return df

@@ -1,0 +1,122 @@
+"""Writing a run's results: tidy CSV tables, the resolved scenario and a manifest.
+
+A run's folder is first written under a hidden temporary name next to its
+destination and then renamed into place, so a folder under ``reports/`` is
+either complete or absent: an interrupted write never leaves half a report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.runner import RunResult
+
+PACKAGES = ("simpy", "numpy", "pandas", "scipy", "pydantic", "pyyaml")
+
+
+def result_json(run: RunResult) -> dict[str, Any]:
+    """The machine-readable summary printed by ``run --json`` (NaN as null)."""
+    s = run.scenario
+    metrics = {
+        row.metric: {k: _finite(getattr(row, k)) for k in ("mean", "ci_low", "ci_high")}
+        for row in run.summary.itertuples()
+    }
+    return {
+        "scenario": s.name,
+        "seed": run.seed,
+        "replications": len(run.per_replication),
+        "horizon_days": s.horizon_days,
+        "metrics": metrics,
+    }
+
+
+def _finite(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def default_report_dir(reports: Path, name: str, now: datetime | None = None) -> Path:
+    """``reports/<name>-<YYYYmmdd-HHMMSS>``, with a suffix if that exists already."""
+    now = now or datetime.now()
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name) or "scenario"
+    base = reports / f"{safe}-{now:%Y%m%d-%H%M%S}"
+    candidate, k = base, 1
+    while candidate.exists():
+        k += 1
+        candidate = base.with_name(f"{base.name}-{k}")
+    return candidate
+
+
+def manifest(run: RunResult, started: datetime, finished: datetime) -> dict[str, Any]:
+    """What reproduces the run: seeds, versions, git revision, times."""
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    return {
+        "scenario": run.scenario.name,
+        "seed": run.seed,
+        "replications": len(run.per_replication),
+        "replication_seeds": "numpy SeedSequence(seed, spawn_key=(replication,))",
+        "horizon_days": run.scenario.horizon_days,
+        "started": started.astimezone(UTC).isoformat(timespec="seconds"),
+        "finished": finished.astimezone(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "packages": versions,
+        "git_revision": _git_revision(),
+    }
+
+
+def _git_revision() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+            cwd=Path(__file__).resolve().parent, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
+
+
+def write_run(run: RunResult, out_dir: Path, started: datetime, finished: datetime) -> Path:
+    """Write every table of a run to ``out_dir`` atomically and return it."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        run.summary.to_csv(tmp / "summary.csv", index=False)
+        run.per_replication.to_csv(tmp / "replications.csv", index=False)
+        run.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+        if run.leads is not None:
+            run.leads.to_csv(tmp / "leads.csv", index=False)
+        resolved = run.scenario.expanded().model_dump(mode="json")
+        resolved["timeline"] = run.scenario.model_dump(mode="json")["timeline"]
+        (tmp / "scenario.yaml").write_text(
+            yaml.safe_dump(resolved, sort_keys=False), encoding="utf-8"
+        )
+        (tmp / "result.json").write_text(json.dumps(result_json(run), indent=2) + "\n")
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest(run, started, finished), indent=2) + "\n"
+        )
+        if out_dir.exists():
+            for item in tmp.iterdir():
+                os.replace(item, out_dir / item.name)
+            tmp.rmdir()
+        else:
+            os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir

@@ -7,15 +7,13 @@ and suggests the closest valid key for a misspelt one.
 
 from __future__ import annotations
 
-import difflib
-import types
-import typing
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from sim.errors import describe, explain
 from sim.scenario import Scenario, set_path
 
 
@@ -69,7 +67,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ScenarioError(
             f"{path}: expected a mapping of scenario keys at the top level, "
-            f"got {_describe(data)}"
+            f"got {describe(data)}"
         )
     return data
 
@@ -115,78 +113,17 @@ def load_scenario(
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, path, data, set_keys)) from None
+        raise ScenarioError(format_validation_error(exc, path, set_keys)) from None
 
 
 def format_validation_error(
-    exc: ValidationError, path: Path, data: dict[str, Any], set_keys: list[str] | None = None
+    exc: ValidationError, path: Path, set_keys: list[str] | None = None
 ) -> str:
-    """One line for the first problem (and a count of the others)."""
-    errors = exc.errors(include_url=False)
-    err = errors[0]
-    loc = [str(p) for p in err["loc"]]
-    key = ".".join(loc)
-    source = str(path)
+    """One line: where (file or ``--set`` option), which key, what is wrong."""
+    key, message = explain(exc, Scenario)
     for k in set_keys or []:
-        if key == k or key.startswith(k + ".") or (k.startswith(key + ".") and key):
-            source = f"--set {k}"
-    kind = err["type"]
-    given = err.get("input")
-    if kind == "extra_forbidden":
-        message = f"unknown key '{loc[-1]}'"
-        close = difflib.get_close_matches(loc[-1], _field_names(loc[:-1]), n=1, cutoff=0.6)
-        valid = _field_names(loc[:-1])
-        if close:
-            message += f"; did you mean '{close[0]}'?"
-        elif valid:
-            message += f"; valid keys here: {', '.join(valid)}"
-    elif kind == "missing":
-        message = "required key is missing"
-    elif kind == "value_error" and not loc:
-        message = str(err["ctx"].get("error", err["msg"])) if "ctx" in err else err["msg"]
-        message = message.removeprefix("Value error, ")
-    else:
-        expected = err["msg"].removeprefix("Value error, ")
-        message = f"expected: {expected[0].lower() + expected[1:]}; got {_describe(given)}"
-    more = f" (+{len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" \
-        if len(errors) > 1 else ""
-    return f"{source}: {key + ': ' if key else ''}{message}{more}"
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null (nothing)"
-    if isinstance(value, dict):
-        return f"a mapping with keys {list(value)[:5]}"
-    if isinstance(value, list):
-        return f"a list of {len(value)} items"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _field_names(loc: list[str]) -> list[str]:
-    """Valid keys of the section at ``loc`` in the schema (for suggestions)."""
-    model: Any = Scenario
-    for part in loc:
-        if part.isdigit():
-            continue
-        field = model.model_fields.get(part) if _is_model(model) else None
-        if field is None:
-            return []
-        model = _unwrap(field.annotation)
-    return sorted(model.model_fields) if _is_model(model) else []
-
-
-def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, BaseModel)
-
-
-def _unwrap(tp: Any) -> Any:
-    """The model class inside ``list[X]``, ``X | None`` and the like."""
-    origin = typing.get_origin(tp)
-    if origin in (list, typing.Union, types.UnionType):
-        for arg in typing.get_args(tp):
-            inner = _unwrap(arg)
-            if _is_model(inner):
-                return inner
-    return tp
+        if key == k:
+            return f"--set {k}: {message}"
+        if key.startswith(k + ".") or (key and k.startswith(key + ".")):
+            return f"--set {k}: {key}: {message}"
+    return f"{path}: {key + ': ' if key else ''}{message}"

@@ -201,3 +201,33 @@ def discount(
     """
     d = base_discount * (1.0 - brand_discount_reduction * brand_equity) + extra
     return min(max(d, 0.0), max_discount)
+
+
+def in_push_window(t: float, period_days: float, push_window_days: float) -> bool:
+    """Whether ``t`` falls in the last ``push_window_days`` of a sales period."""
+    return math.ceil(t / period_days) * period_days - t <= push_window_days
+
+
+def pull_forward_close(
+    start: float,
+    close: float,
+    u: float,
+    period_days: float,
+    push_window_days: float,
+    pull_forward_days: float,
+    pull_forward_probability: float,
+) -> float | None:
+    """Close time of a deal pulled into the end of a period, or ``None``.
+
+    Reps on quota pull a deal forward, with chance ``pull_forward_probability``,
+    when it would close within ``pull_forward_days`` after a period end and was
+    already open before that end; it then closes uniformly within the last
+    ``push_window_days`` of the period (but not before it opened). One uniform
+    ``u`` decides both: given ``u < prob``, ``u / prob`` is again uniform.
+    """
+    period_end = math.floor(close / period_days) * period_days
+    if (period_end <= start or close - period_end > pull_forward_days
+            or u >= pull_forward_probability):
+        return None
+    window = min(push_window_days, period_end - start)
+    return period_end - (1.0 - u / pull_forward_probability) * window

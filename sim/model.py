@@ -31,7 +31,9 @@ from sim import distributions as dist
 from sim.arrivals import daily_counts, times_within_day
 from sim.mechanisms import (
     discount,
+    in_push_window,
     nurture_crossing_days,
+    pull_forward_close,
     quality_odds,
     response_decay,
     scale_odds_scalar,
@@ -289,24 +291,27 @@ class FunnelModel:
 
         Durations and advance chances use the brand equity on the day each
         stage starts, so they stay exact although no event marks the stage.
-        The outcome is recorded only when the deal closes (a deal still open
-        at the horizon is in flight).
+        Under a plan with a period-end push, a deal that would be won just
+        after a period end may be pulled into the end of the period: the
+        stages it skips are decided again with lower odds (pulled deals are
+        lost more often) and it gets a deeper discount. The outcome is
+        recorded only when the deal closes (a deal open at the horizon is in
+        flight).
 
         Returns:
             Close time, index of the stage lost at (number of stages if won),
             the days spent in each stage entered, and for a won deal
             ``(discount, value, pulled_forward)``, else ``None``.
         """
-        leads, plan = self.leads, self.plan
-        t = self.env.now
-        leads.sql_time[lead] = t
+        plan = self.plan
+        start = t = self.env.now
+        self.leads.sql_time[lead] = start
         segment = int(row[SEGMENT])
         quality_mult = quality_odds(row[QUALITY], p.quality_odds_weight)
         size = row[DEAL] * p.segment_deal_size[segment]
-        leads.deal_size[lead] = size
-        last = self.stages - 1
-        pushed = False
-        spent: list[float] = []
+        self.leads.deal_size[lead] = size
+        ends: list[float] = []
+        chances: list[float] = []
         for j in range(self.stages):
             equity = plan.equity_at(t)
             late = p.stage_late[j]
@@ -317,36 +322,35 @@ class FunnelModel:
             odds = quality_mult * (1.0 + p.brand_win_odds_lift * equity)
             if late:
                 odds *= p.late_win_odds_multiplier
-            end = t + days
-            if j == last and p.push_window_days > 0:
-                end, pushed = self._period_end_push(t, end, row[PUSH], p)
-                if pushed:
-                    odds *= p.push_win_odds_factor
-            spent.append(end - t)
-            if row[FIRST_STAGE_COLUMN + 2 * j + 1] >= scale_odds_scalar(p.stage_advance[j], odds):
-                return end, j, spent, None
-            t = end
-        extra = p.discount_pressure
+            t += days
+            ends.append(t)
+            chances.append(scale_odds_scalar(p.stage_advance[j], odds))
+            if row[FIRST_STAGE_COLUMN + 2 * j + 1] >= chances[j]:
+                return t, j, _stage_days(start, ends), None
+        pulled = None
         if p.push_window_days > 0:
-            to_period_end = math.ceil(t / p.period_days) * p.period_days - t
-            if pushed or to_period_end <= p.push_window_days:
-                extra += p.push_discount
+            pulled = pull_forward_close(
+                start, t, row[PUSH], p.period_days, p.push_window_days, p.pull_forward_days,
+                p.pull_forward_probability,
+            )
+        if pulled is not None:
+            t = pulled
+            for j, end in enumerate(ends):
+                if end > t:  # a stage rushed at the period end: worse odds
+                    ends[j] = t
+                    rushed = scale_odds_scalar(chances[j], p.push_win_odds_factor)
+                    if row[FIRST_STAGE_COLUMN + 2 * j + 1] >= rushed:
+                        return t, j, _stage_days(start, ends[: j + 1]), None
+        extra = p.discount_pressure
+        if p.push_window_days > 0 and (
+            pulled is not None or in_push_window(t, p.period_days, p.push_window_days)
+        ):
+            extra += p.push_discount
         d = discount(p.base_discount, plan.equity_at(t), p.brand_discount_reduction, extra,
                      p.max_discount)
-        return t, self.stages, spent, (d, size * (1.0 - d), pushed)
+        return t, self.stages, _stage_days(start, ends), (d, size * (1.0 - d), pulled is not None)
 
-    @staticmethod
-    def _period_end_push(start: float, end: float, u: float, p: Policy) -> tuple[float, bool]:
-        """Pull a deal due just after a period end into the last days of the period.
 
-        Reps on quota pull a deal forward with chance ``pull_forward_probability``
-        if it would close within ``pull_forward_days`` after the end; it then
-        closes uniformly in the push window before the end. ``u`` decides both
-        (given ``u < prob``, ``u / prob`` is again uniform).
-        """
-        period_end = math.floor(end / p.period_days) * p.period_days
-        if (period_end <= start or end - period_end > p.pull_forward_days
-                or u >= p.pull_forward_probability):
-            return end, False
-        window = min(p.push_window_days, period_end - start)
-        return period_end - (1.0 - u / p.pull_forward_probability) * window, True
+def _stage_days(start: float, ends: list[float]) -> list[float]:
+    """Days spent in each stage, from the stage end times."""
+    return [end - prev for prev, end in zip([start, *ends[:-1]], ends, strict=True)]

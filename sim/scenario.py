@@ -13,9 +13,17 @@ import copy
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim.distributions import DurationKind
+from sim.errors import explain
 from sim.presets import ALIGNMENT_STAGES, MARKETING_PLANS, NEUTRAL_OVERRIDES, SALES_PLANS
 
 SalesPlanName = Literal["revenue_commission", "quota_accelerator", "shared_revenue"]
@@ -605,22 +613,14 @@ class Scenario(Section):
                 current = current.with_overrides(change.set)
             except (KeyError, IndexError, TypeError) as exc:
                 raise ValueError(f"timeline.{i}.set: {exc}") from None
-            except ValueError as exc:
-                raise ValueError(f"timeline.{i}.set: {_first_error(exc)}") from None
+            except ValidationError as exc:
+                key, message = explain(exc, Scenario)
+                raise ValueError(f"timeline.{i}.set: {key}: {message}") from None
             if out[-1][0] == change.day:
                 out[-1] = (change.day, current.expanded())
             else:
                 out.append((change.day, current.expanded()))
         return out
-
-
-def _first_error(exc: ValueError) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        err = errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        return f"{loc}: {err['msg']}" if loc else err["msg"]
-    return str(exc)
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:

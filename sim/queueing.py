@@ -8,8 +8,6 @@ simulation must reproduce (see ``tests/test_model.py``).
 
 from __future__ import annotations
 
-import math
-
 
 def erlang_c(servers: int, offered_load: float) -> float:
     """Probability that an arrival waits, ``C(c, a)`` with ``a = lambda / mu``.

@@ -31,7 +31,7 @@ def explain(exc: ValidationError, model: type[BaseModel]) -> tuple[str, str]:
             message += f"; valid keys here: {', '.join(valid)}"
     elif kind == "missing":
         message = "required key is missing"
-    elif kind == "value_error" and not loc:
+    elif kind == "value_error":  # a rule across fields: its own words say it all
         message = str(err.get("ctx", {}).get("error", err["msg"])).removeprefix("Value error, ")
     else:
         message = f"expected {_expectation(err['msg'])}; got {describe(err.get('input'))}"

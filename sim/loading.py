@@ -104,14 +104,23 @@ def load_scenario(
         list(overrides.items()) if isinstance(overrides, dict)
         else [parse_set(o) for o in overrides or []]
     )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, path)) from None
+    if not pairs:
+        return scenario
+    # Overrides apply to the complete scenario, so they can reach into sections
+    # and lists the file leaves to their defaults (sales.stages.0...).
+    full = scenario.model_dump(mode="python")
     for key, value in pairs:
         try:
-            set_path(data, key, value)
+            set_path(full, key, value)
         except (KeyError, IndexError) as exc:
             raise ScenarioError(f"--set {key}={value}: {exc.args[0]}") from None
     set_keys = [key for key, _ in pairs]
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(full)
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, path, set_keys)) from None
 
@@ -126,4 +135,5 @@ def format_validation_error(
             return f"--set {k}: {message}"
         if key.startswith(k + ".") or (key and k.startswith(key + ".")):
             return f"--set {k}: {key}: {message}"
-    return f"{path}: {key + ': ' if key else ''}{message}"
+    source = f"{path} with --set {', '.join(set_keys)}" if set_keys else str(path)
+    return f"{source}: {key + ': ' if key else ''}{message}"

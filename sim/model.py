@@ -174,7 +174,8 @@ class FunnelModel:
         crossing = nurture_crossing_days(
             u[:, QUALITY], noise, p.threshold, p.score_quality_weight, p.engagement_rate
         )
-        cold = u[:, COLD] / p.cold_hazard if p.cold_hazard > 0 else np.full(n, np.inf)
+        with np.errstate(over="ignore"):  # a vanishing hazard means never cold: inf
+            cold = u[:, COLD] / p.cold_hazard if p.cold_hazard > 0 else np.full(n, np.inf)
         window = u[:, WINDOW]
         exits = np.minimum(np.minimum(cold, window), p.max_nurture_days)
         becomes_mql = crossing < exits

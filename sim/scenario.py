@@ -616,11 +616,40 @@ class Scenario(Section):
             except ValidationError as exc:
                 key, message = explain(exc, Scenario)
                 raise ValueError(f"timeline.{i}.set: {key}: {message}") from None
-            if out[-1][0] == change.day:
+            _check_structure(out[0][1], current, i)
+            if len(out) > 1 and out[-1][0] == change.day:  # the first period keeps the prior plan
                 out[-1] = (change.day, current.expanded())
             else:
                 out.append((change.day, current.expanded()))
         return out
+
+
+def _check_structure(first: Scenario, later: Scenario, index: int) -> None:
+    """Refuse a timeline step that changes the run's structure.
+
+    Compares the values, so ``sales: {reps: 3}`` is caught as well as ``sales.reps: 3``.
+    """
+    before, after = first.model_dump(mode="python"), later.model_dump(mode="python")
+    for key in STRUCTURAL_KEYS:
+        if key == "timeline":
+            continue
+        if _get_path(before, key) != _get_path(after, key):
+            raise ValueError(
+                f"timeline.{index}.set: changes {key}, which cannot change during a run (it "
+                "fixes the run's structure); set it at the top of the file"
+            )
+    if len(first.sales.stages) != len(later.sales.stages):
+        raise ValueError(
+            f"timeline.{index}.set: changes the number of sales stages, which cannot change "
+            "during a run; change a stage's fields instead (sales.stages.0.advance_probability)"
+        )
+
+
+def _get_path(data: dict[str, Any], path: str) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        node = node[part]
+    return node
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:

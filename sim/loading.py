@@ -7,6 +7,7 @@ and suggests the closest valid key for a misspelt one.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from pydantic import ValidationError
 
 from sim.errors import describe, explain
 from sim.scenario import Scenario, set_path
+
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 class ScenarioError(Exception):
@@ -82,6 +85,8 @@ def parse_set(option: str) -> tuple[str, Any]:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:
         value = raw
+    if isinstance(value, str) and value == raw.strip() and _NUMBER.fullmatch(value):
+        value = float(value)  # YAML 1.1 reads 1e3 as text; people mean a number
     return key, value
 
 

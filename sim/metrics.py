@@ -31,6 +31,7 @@ METRIC_NAMES: tuple[str, ...] = (
     "first_response_hours_median", "rep_wait_days_mean", "rep_utilization",
     "marketing_spend", "marketing_bonus_cost", "commission_cost", "rep_salary_cost",
     "sales_cost", "alignment_cost", "total_cost", "contribution", "roi", "cost_per_deal",
+    "customer_acquisition_cost",
     "sales_cost_share",
 )
 
@@ -140,6 +141,7 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
         "contribution": contribution,
         "roi": _safe_div(contribution, total_cost),
         "cost_per_deal": _safe_div(sales_cost, deals_won),
+        "customer_acquisition_cost": _safe_div(total_cost, deals_won),
         "sales_cost_share": _safe_div(sales_cost, revenue),
     }
     return {name: float(out[name]) for name in METRIC_NAMES}

@@ -612,7 +612,7 @@ class Scenario(Section):
             try:
                 current = current.with_overrides(change.set)
             except (KeyError, IndexError, TypeError) as exc:
-                raise ValueError(f"timeline.{i}.set: {exc}") from None
+                raise ValueError(f"timeline.{i}.set: {exc.args[0]}") from None
             except ValidationError as exc:
                 key, message = explain(exc, Scenario)
                 raise ValueError(f"timeline.{i}.set: {key}: {message}") from None

@@ -75,6 +75,58 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def read_layers(path: Path, _chain: tuple[Path, ...] = ()) -> list[tuple[Path, dict[str, Any]]]:
+    """A scenario file and the files it ``extends``, base first.
+
+    ``extends: baseline.yaml`` (a path relative to the file) makes a scenario a
+    list of overrides of its base; a base may extend another file in turn.
+    """
+    data = read_yaml(path)
+    base = data.pop("extends", None)
+    if base is None:
+        return [(path, data)]
+    if not isinstance(base, str) or not base.strip():
+        raise ScenarioError(
+            f"{path}: extends: expected the file name of a base scenario, got {describe(base)}"
+        )
+    base_path = path.parent / base
+    chain = (*_chain, path.resolve())
+    if base_path.resolve() in chain:
+        names = " -> ".join(p.name for p in (*chain, base_path))
+        raise ScenarioError(f"{path}: extends: a cycle of base files ({names})")
+    if not base_path.is_file():
+        raise ScenarioError(f"{path}: extends: no such file {base_path}")
+    return [*read_layers(base_path, chain), (path, data)]
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge mappings: sections merge key by key, any other value replaces."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _origin(layers: list[tuple[Path, dict[str, Any]]], key: str) -> Path:
+    """The last file in an ``extends`` chain that sets ``key`` (or a section of it)."""
+    parts = [p for p in key.split(".") if p]
+    for path, data in reversed(layers):
+        node: Any = data
+        for part in parts:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                break
+        else:
+            return path
+    return layers[-1][0]
+
+
 def parse_set(option: str) -> tuple[str, Any]:
     """Split ``KEY=VALUE`` (VALUE read as a YAML scalar or flow value)."""
     key, sep, raw = option.partition("=")
@@ -93,7 +145,7 @@ def parse_set(option: str) -> tuple[str, Any]:
 def load_scenario(
     path: str | Path, overrides: list[str] | dict[str, Any] | None = None
 ) -> Scenario:
-    """Read, override and validate a scenario file.
+    """Read, override and validate a scenario file (following ``extends``).
 
     Args:
         path: the YAML file.
@@ -104,7 +156,10 @@ def load_scenario(
         ScenarioError: with one line naming the file, key, expectation and value.
     """
     path = Path(path)
-    data = read_yaml(path)
+    layers = read_layers(path)
+    data: dict[str, Any] = {}
+    for _, layer in layers:
+        data = merge(data, layer)
     pairs = (
         list(overrides.items()) if isinstance(overrides, dict)
         else [parse_set(o) for o in overrides or []]
@@ -112,7 +167,8 @@ def load_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, path)) from None
+        key, _ = explain(exc, Scenario)
+        raise ScenarioError(format_validation_error(exc, _origin(layers, key))) from None
     if not pairs:
         return scenario
     # Overrides apply to the complete scenario, so they can reach into sections

@@ -19,12 +19,12 @@ SALES_PLANS: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProxyTyp
         # marketing leads never followed up in the worst cases).
         "revenue_commission": MappingProxyType(
             {
-                "follow_up_rate": 0.80,
-                "neglect_under_load": 0.50,
+                "follow_up_rate": 0.85,
+                "neglect_under_load": 0.30,
                 "cherry_pick": 0.60,
                 "feedback_rate": 0.10,
                 "discount_pressure": 0.02,
-                "commission_rate": 0.05,
+                "commission_rate": 0.04,
                 "accelerator_rate": 0.0,
                 "quota_per_rep_period": 0.0,
                 "push_window_days": 0.0,
@@ -39,18 +39,18 @@ SALES_PLANS: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProxyTyp
         # revenue lost to timing-driven discounts).
         "quota_accelerator": MappingProxyType(
             {
-                "follow_up_rate": 0.75,
-                "neglect_under_load": 0.60,
+                "follow_up_rate": 0.80,
+                "neglect_under_load": 0.40,
                 "cherry_pick": 0.60,
                 "feedback_rate": 0.10,
                 "discount_pressure": 0.02,
-                "commission_rate": 0.035,
+                "commission_rate": 0.03,
                 "accelerator_rate": 0.06,
                 "quota_per_rep_period": 250_000.0,
-                "push_window_days": 10.0,
-                "push_discount": 0.08,
-                "pull_forward_days": 30.0,
-                "pull_forward_probability": 0.5,
+                "push_window_days": 15.0,
+                "push_discount": 0.15,
+                "pull_forward_days": 45.0,
+                "pull_forward_probability": 0.8,
                 "push_win_odds_factor": 0.6,
             }
         ),
@@ -63,7 +63,7 @@ SALES_PLANS: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProxyTyp
                 "cherry_pick": 0.05,
                 "feedback_rate": 0.60,
                 "discount_pressure": 0.0,
-                "commission_rate": 0.045,
+                "commission_rate": 0.04,
                 "accelerator_rate": 0.0,
                 "quota_per_rep_period": 0.0,
                 "push_window_days": 0.0,
@@ -131,11 +131,11 @@ ALIGNMENT_STAGES: MappingProxyType[str, MappingProxyType[str, Any]] = MappingPro
         "defined": MappingProxyType(
             {
                 "sla": True,
-                "sla_hours": 1.0,
+                "sla_hours": 4.0,
                 "scoring_noise_factor": 0.8,
                 "recycle_rejected": 0.3,
                 "feedback_loop": 0.3,
-                "cross_training": 0.1,
+                "cross_training": 0.2,
                 "tactical_support": 0.0,
                 "shared_metrics": 0.2,
                 "overhead_fixed_annual": 20_000.0,
@@ -145,7 +145,7 @@ ALIGNMENT_STAGES: MappingProxyType[str, MappingProxyType[str, Any]] = MappingPro
         "aligned": MappingProxyType(
             {
                 "sla": True,
-                "sla_hours": 0.5,
+                "sla_hours": 2.0,
                 "scoring_noise_factor": 0.6,
                 "recycle_rejected": 0.6,
                 "feedback_loop": 0.6,
@@ -159,7 +159,7 @@ ALIGNMENT_STAGES: MappingProxyType[str, MappingProxyType[str, Any]] = MappingPro
         "integrated": MappingProxyType(
             {
                 "sla": True,
-                "sla_hours": 0.25,
+                "sla_hours": 1.0,
                 "scoring_noise_factor": 0.45,
                 "recycle_rejected": 0.8,
                 "feedback_loop": 0.9,

@@ -15,6 +15,7 @@ import yaml
 
 from sim.cli import main
 from sim.metrics import METRIC_NAMES
+from sim.presets import SALES_PLANS
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.yaml"
@@ -145,7 +146,8 @@ def test_set_changes_the_resolved_scenario(json_run: tuple[Any, Path]) -> None:
     assert resolved["horizon_days"] == 120
     assert resolved["warmup_days"] == 0
     # the resolved scenario writes the presets out
-    assert resolved["incentives"]["sales"]["follow_up_rate"] == 0.80
+    assert resolved["incentives"]["sales"]["follow_up_rate"] == (
+        SALES_PLANS["revenue_commission"]["follow_up_rate"])
     assert None not in resolved["alignment"]["levers"].values()
 
 

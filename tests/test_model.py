@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from sim import Scenario, simulate
+from sim.presets import SALES_PLANS
 from sim.queueing import mmc_mean_in_system, mmc_mean_wait, mmc_utilization
 from sim.records import Outcome
 
@@ -98,9 +99,10 @@ def test_quota_plan_pulls_deals_to_period_ends_with_deeper_discounts() -> None:
     won = quota[quota["outcome"] == "won"]
     pushed = won[won["pushed"]]
     assert len(pushed) > 0
-    # Pulled deals close inside the last push_window_days (10) of a quarter.
+    # Pulled deals close inside the last push_window_days of a quarter.
+    window = SALES_PLANS["quota_accelerator"]["push_window_days"]
     to_end = np.ceil(pushed["outcome_time"] / 91.25) * 91.25 - pushed["outcome_time"]
-    assert (to_end <= 10.0 + 1e-9).all()
+    assert (to_end <= window + 1e-9).all()
     assert pushed["discount"].mean() > won.loc[~won["pushed"], "discount"].mean()
 
 

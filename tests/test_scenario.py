@@ -430,8 +430,9 @@ def test_a_plan_switch_on_the_timeline_re_expands_presets() -> None:
     )
     (d0, first), (d1, second) = scenario.periods()
     assert (d0, d1) == (0, 180)
-    assert first.incentives.sales.follow_up_rate == 0.80
-    assert second.incentives.sales.follow_up_rate == 0.97
+    before = SALES_PLANS["revenue_commission"]["follow_up_rate"]
+    assert first.incentives.sales.follow_up_rate == before
+    assert second.incentives.sales.follow_up_rate == SALES_PLANS["shared_revenue"]["follow_up_rate"]
     assert dumped(second)["incentives"]["sales"] == dict(SALES_PLANS["shared_revenue"])
     assert dumped(second)["alignment"]["levers"] == dict(ALIGNMENT_STAGES["integrated"])
 

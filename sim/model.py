@@ -46,11 +46,10 @@ from sim.spend import SpendPlan, build_spend_plan
 from sim.streams import Streams
 
 # Columns of a lead's row of random numbers (uniforms, some pre-transformed).
-SEGMENT, QUALITY, WINDOW, NOISE, COLD, FOLLOW, RESPONSE, REJECT, RECYCLE, QUALIFY, PUSH, DEAL = (
-    range(12)
-)
-FIRST_STAGE_COLUMN = 12  # then two columns per stage: unit duration, advance uniform
-HANDOFF_COLUMNS = (FOLLOW, RESPONSE, REJECT, RECYCLE, QUALIFY)
+(SEGMENT, QUALITY, WINDOW, NOISE, COLD, FOLLOW, RESPONSE, REJECT, RECYCLE, QUALIFY, PUSH, DEAL,
+ QUALIFY_DAYS) = range(13)
+FIRST_STAGE_COLUMN = 13  # then two columns per stage: unit duration, advance uniform
+HANDOFF_COLUMNS = (FOLLOW, RESPONSE, REJECT, RECYCLE, QUALIFY, QUALIFY_DAYS)
 
 
 class FunnelModel:
@@ -146,6 +145,7 @@ class FunnelModel:
         u[:, NOISE] = dist.standard_normal(u[:, NOISE])
         u[:, COLD] = dist.exponential(u[:, COLD], 1.0)
         u[:, RESPONSE] = dist.standard_normal(u[:, RESPONSE])
+        u[:, QUALIFY_DAYS] = dist.exponential(u[:, QUALIFY_DAYS], 1.0)
         sizes = {(g.deal_size_cv) for g in s.leads.segments}
         seg = u[:, SEGMENT].astype(int)
         deal = np.empty(n)
@@ -203,7 +203,7 @@ class FunnelModel:
         """
         rng = self.streams.recycle
         now = self.env.now
-        fresh = rng.random(3 + len(HANDOFF_COLUMNS))
+        fresh = rng.random(2 + len(HANDOFF_COLUMNS))
         noise = p.noise_after_feedback(self.feedback_items) * dist.standard_normal(fresh[0])
         crossing = float(nurture_crossing_days(
             row[QUALITY], noise, p.threshold, p.score_quality_weight, p.engagement_rate
@@ -212,9 +212,10 @@ class FunnelModel:
             else math.inf
         window_left = row[WINDOW] - now
         exit_days = min(cold, window_left, p.max_nurture_days)
-        for col, value in zip(HANDOFF_COLUMNS, fresh[3:], strict=True):
+        for col, value in zip(HANDOFF_COLUMNS, fresh[2:], strict=True):
             row[col] = value
         row[RESPONSE] = float(dist.standard_normal(row[RESPONSE]))
+        row[QUALIFY_DAYS] = float(dist.exponential(row[QUALIFY_DAYS], 1.0))
         self.leads.recycled[lead] += 1
         if crossing < exit_days:
             return crossing
@@ -268,6 +269,11 @@ class FunnelModel:
                 p.qualify_probability,
                 quality_odds(quality, p.quality_odds_weight) * p.qualify_odds_multiplier,
             ) * float(response_decay(hours, p.decay_half_life_hours, p.decay_floor))
+            # Reaching and qualifying takes the rep's time whatever the answer:
+            # weak MQLs cost capacity, not only a lost lead.
+            qualifying = row[QUALIFY_DAYS] * p.qualification_days
+            if qualifying > 0:
+                yield env.timeout(qualifying)
             if row[QUALIFY] >= chance:
                 reps.release(rep)
                 self._finish(lead, Outcome.COLD, Reason.UNQUALIFIED, env.now)

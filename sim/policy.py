@@ -41,6 +41,7 @@ class Policy:
     qualify_probability: float
     qualify_odds_multiplier: float
     quality_odds_weight: float
+    qualification_days: float
     # pipeline
     stage_mean_days: tuple[float, ...]
     stage_advance: tuple[float, ...]
@@ -96,6 +97,7 @@ class Policy:
             qualify_probability=s.sales.qualify_probability,
             qualify_odds_multiplier=1.0 + fx.cross_training_qualify_lift * ct,
             quality_odds_weight=s.sales.quality_odds_weight,
+            qualification_days=s.sales.qualification_days,
             stage_mean_days=tuple(st.duration.mean_days for st in s.sales.stages),
             stage_advance=tuple(st.advance_probability for st in s.sales.stages),
             stage_late=tuple(st.late_stage for st in s.sales.stages),

@@ -189,6 +189,7 @@ NEUTRAL_OVERRIDES: MappingProxyType[str, Any] = MappingProxyType(
         "sales.response_hours_mean": 0.0,
         "sales.response_decay.floor": 1.0,
         "sales.qualify_probability": 1.0,
+        "sales.qualification_days": 0.0,
         "sales.quality_odds_weight": 0.0,
         "sales.base_discount": 0.0,
         "incentives.sales.follow_up_rate": 1.0,

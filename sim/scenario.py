@@ -277,10 +277,12 @@ class ResponseDecay(Section):
     """Decay of the chance to qualify a lead with first-response time (Oldroyd et al.)."""
 
     half_life_hours: float = param(
-        0.33, "Hours for the excess over the floor to halve.", "hours", gt=0
+        0.4, "Hours for the excess over the floor to halve. 0.4 gives Oldroyd et al.'s ~7x "
+        "(first hour vs second hour) on the baseline's simulated response times.", "hours", gt=0
     )
     floor: float = param(
-        0.007, "Multiplier left after long delays (1 switches decay off).", "fraction", ge=0,
+        0.01, "Multiplier left after long delays (1 switches decay off); 0.01 gives >=40x "
+        "between the first hour and a day or more.", "fraction", ge=0,
         le=1,
     )
 
@@ -306,6 +308,10 @@ class Sales(Section):
     qualify_probability: float = param(
         0.95, "Chance an average lead contacted at once is reached and qualified.", "probability",
         ge=0, le=1,
+    )
+    qualification_days: float = param(
+        2.0, "Mean days a rep spends reaching and qualifying a lead (exponential), holding a "
+        "slot, whether or not the lead qualifies (assumption).", "days", ge=0, le=365,
     )
     quality_odds_weight: float = param(
         3.0, "Odds of qualifying and of advancing are multiplied by exp(w x (quality - 0.5)).",

@@ -101,12 +101,14 @@ def nurture_crossing_days(
     threshold: float,
     quality_weight: float,
     rate_per_day: float,
+    initial_engagement: ArrayLike = 0.0,
 ) -> FloatArray:
     """Days in nurture until the lead score first reaches the hand-off threshold.
 
-    The score is ``w * quality + (1 - w) * (1 - exp(-r t)) + noise``; it rises
-    monotonically with engagement, so the crossing time is closed-form and no
-    per-touch event is needed.
+    The score is ``w * quality + (1 - w) * e(t) + noise`` with engagement
+    ``e(t) = 1 - (1 - e0) exp(-r t)`` rising from ``e0``; it rises
+    monotonically, so the crossing time is closed-form and no per-touch event
+    is needed.
 
     Returns:
         0 where the score starts at or above the threshold, ``inf`` where it can
@@ -115,11 +117,13 @@ def nurture_crossing_days(
     q = np.asarray(quality, dtype=float)
     need = threshold - quality_weight * q - np.asarray(score_noise, dtype=float)
     span = 1.0 - quality_weight  # the most engagement can add
-    out = np.full(np.broadcast(q, need).shape, np.inf)
-    out[need <= 0.0] = 0.0
-    grows = (need > 0.0) & (need < span) & (rate_per_day > 0.0)
+    e0 = np.broadcast_to(np.asarray(initial_engagement, dtype=float), need.shape)
+    needed = need / span  # engagement needed to cross
+    out = np.full(need.shape, np.inf)
+    out[needed <= e0] = 0.0
+    grows = (needed > e0) & (needed < 1.0) & (rate_per_day > 0.0)
     if np.any(grows):
-        out[grows] = -np.log1p(-need[grows] / span) / rate_per_day
+        out[grows] = np.log((1.0 - e0[grows]) / (1.0 - needed[grows])) / rate_per_day
     return out
 
 

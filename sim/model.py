@@ -171,8 +171,10 @@ class FunnelModel:
         leads.quality[rows] = u[:, QUALITY]
 
         noise = p.noise_after_feedback(self.feedback_items) * u[:, NOISE]
+        engaged = (s.leads.initial_engagement_organic if source == Source.ORGANIC
+                   else s.leads.initial_engagement_promotion)
         crossing = nurture_crossing_days(
-            u[:, QUALITY], noise, p.threshold, p.score_quality_weight, p.engagement_rate
+            u[:, QUALITY], noise, p.threshold, p.score_quality_weight, p.engagement_rate, engaged
         )
         with np.errstate(over="ignore"):  # a vanishing hazard means never cold: inf
             cold = u[:, COLD] / p.cold_hazard if p.cold_hazard > 0 else np.full(n, np.inf)
@@ -205,8 +207,11 @@ class FunnelModel:
         now = self.env.now
         fresh = rng.random(2 + len(HANDOFF_COLUMNS))
         noise = p.noise_after_feedback(self.feedback_items) * dist.standard_normal(fresh[0])
+        leads = self._scenario_at(now).leads
+        engaged = (leads.initial_engagement_organic if self.leads.source[lead] == Source.ORGANIC
+                   else leads.initial_engagement_promotion)
         crossing = float(nurture_crossing_days(
-            row[QUALITY], noise, p.threshold, p.score_quality_weight, p.engagement_rate
+            row[QUALITY], noise, p.threshold, p.score_quality_weight, p.engagement_rate, engaged
         ))
         cold = float(dist.exponential(fresh[1], 1.0)) / p.cold_hazard if p.cold_hazard > 0 \
             else math.inf

@@ -135,7 +135,7 @@ ALIGNMENT_STAGES: MappingProxyType[str, MappingProxyType[str, Any]] = MappingPro
                 "scoring_noise_factor": 0.8,
                 "recycle_rejected": 0.3,
                 "feedback_loop": 0.3,
-                "cross_training": 0.2,
+                "cross_training": 0.3,
                 "tactical_support": 0.0,
                 "shared_metrics": 0.2,
                 "overhead_fixed_annual": 20_000.0,

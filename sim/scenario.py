@@ -186,6 +186,13 @@ class Leads(Section):
         default_factory=lambda: QualityDistribution(a=1.5, b=4.0),
         description="Quality of promotion-sourced leads (lower intent).",
     )
+    initial_engagement_organic: float = param(
+        0.0, "Engagement an organic lead starts nurture with.", "0-1", ge=0, lt=1
+    )
+    initial_engagement_promotion: float = param(
+        0.4, "Engagement a promotion lead starts with: it has just answered an offer, so it is "
+        "in-market now and reaches the threshold sooner (assumption).", "0-1", ge=0, lt=1,
+    )
     buying_window: bool = param(
         True, "Whether leads leave the market when their buying window closes (false: never).",
     )
@@ -292,7 +299,7 @@ class Sales(Section):
 
     reps: int = param(8, "Number of sales reps.", "reps", ge=1, le=100_000)
     slots_per_rep: int = param(
-        15, "Active leads a rep can hold at once, from acceptance to close.", "leads", ge=1,
+        20, "Active leads a rep can hold at once, from acceptance to close.", "leads", ge=1,
         le=10_000,
     )
     response_hours_mean: float = param(
@@ -484,7 +491,7 @@ class AlignmentEffects(Section):
         0.3, "Qualify odds are multiplied by 1 + lift x cross_training.", "-", ge=0, le=10
     )
     cross_training_cycle_reduction: float = param(
-        0.15, "Stage durations shrink by this fraction x cross_training.", "fraction", ge=0,
+        0.25, "Stage durations shrink by this fraction x cross_training.", "fraction", ge=0,
         le=0.9,
     )
     tactical_support_win_odds_lift: float = param(

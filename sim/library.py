@@ -19,6 +19,7 @@ import numpy as np
 from sim.loading import load_scenario, read_layers
 from sim.simulation import simulate
 from sim.stats import mean_ci
+from sim.summary import format_value
 
 LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -61,7 +62,11 @@ def entries(folder: Path = LIBRARY) -> list[Entry]:
 
 
 def headline_table(replications: int = 10, folder: Path = LIBRARY) -> str:
-    """Markdown table of each file's revenue and cycle time vs its base, with CIs."""
+    """Markdown table of each file's revenue, cycle time and contribution vs its base.
+
+    Differences are paired over replications with common random numbers and
+    shown with their 95% confidence intervals.
+    """
     cache: dict[Path, list[dict[str, float]]] = {}
 
     def metrics(path: Path) -> list[dict[str, float]]:
@@ -71,28 +76,49 @@ def headline_table(replications: int = 10, folder: Path = LIBRARY) -> str:
                            for r in range(replications)]
         return cache[path]
 
-    rows = ["| file | question | revenue vs base (95% CI) | median lead-to-close vs base "
-            "(95% CI) |", "|---|---|---|---|"]
+    rows = ["| file | question | revenue vs base | median lead-to-close vs base | "
+            "contribution vs base |", "|---|---|---|---|---|"]
     for entry in entries(folder):
         if entry.base is None:
             m = metrics(entry.path)
-            rev = mean_ci(np.array([x["revenue"] for x in m]))
-            cyc = mean_ci(np.array([x["cycle_days_median"] for x in m]))
-            rows.append(f"| `{entry.path.name}` | {entry.question or 'the reference'} | "
-                        f"{rev[0] / 1e6:.1f} M ({rev[1] / 1e6:.1f} to {rev[2] / 1e6:.1f}) | "
-                        f"{cyc[0]:.1f} d ({cyc[1]:.1f} to {cyc[2]:.1f}) |")
-            continue
-        a, b = metrics(entry.base), metrics(entry.path)
-        rev_diff = np.array([y["revenue"] / x["revenue"] - 1.0 for x, y in zip(a, b, strict=True)])
-        cyc_diff = np.array([y["cycle_days_median"] - x["cycle_days_median"]
-                             for x, y in zip(a, b, strict=True)])
-        r, c = mean_ci(rev_diff), mean_ci(cyc_diff)
-        rows.append(
-            f"| `{entry.path.name}` (vs `{entry.base.name}`) | {entry.question} | "
-            f"{100 * r[0]:+.1f}% ({100 * r[1]:+.1f} to {100 * r[2]:+.1f}) | "
-            f"{c[0]:+.1f} d ({c[1]:+.1f} to {c[2]:+.1f}) |"
-        )
+            cells = [_level(m, "revenue", "money"), _level(m, "cycle_days_median", "days"),
+                     _level(m, "contribution", "money")]
+            name, question = f"`{entry.path.name}`", entry.question or "the reference"
+        else:
+            a, b = metrics(entry.base), metrics(entry.path)
+            cells = [_relative(a, b, "revenue"), _change(a, b, "cycle_days_median", "days"),
+                     _change(a, b, "contribution", "money")]
+            name, question = f"`{entry.path.name}` (vs `{entry.base.name}`)", entry.question
+        rows.append(f"| {name} | {question} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
+
+
+def _money(value: float) -> str:
+    sign = "+" if value > 0 else "-" if value < 0 else ""
+    return sign + format_value(abs(value), "money")
+
+
+def _level(m: list[dict[str, float]], key: str, unit: str) -> str:
+    mean, low, high = mean_ci(np.array([x[key] for x in m]))
+    if unit == "money":
+        return (f"{format_value(mean, 'money')} ({format_value(low, 'money')} to "
+                f"{format_value(high, 'money')})")
+    return f"{mean:.1f} d ({low:.1f} to {high:.1f})"
+
+
+def _change(a: list[dict[str, float]], b: list[dict[str, float]], key: str, unit: str) -> str:
+    """Paired difference b - a over replications with common random numbers."""
+    mean, low, high = mean_ci(np.array([y[key] - x[key] for x, y in zip(a, b, strict=True)]))
+    if unit == "money":
+        return f"{_money(mean)} ({_money(low)} to {_money(high)})"
+    return f"{mean:+.1f} d ({low:+.1f} to {high:+.1f})"
+
+
+def _relative(a: list[dict[str, float]], b: list[dict[str, float]], key: str) -> str:
+    """Paired relative difference b / a - 1 in percent."""
+    diff = np.array([y[key] / x[key] - 1.0 for x, y in zip(a, b, strict=True)]) * 100
+    mean, low, high = mean_ci(diff)
+    return f"{mean:+.1f}% ({low:+.1f} to {high:+.1f})"
 
 
 def main() -> None:

@@ -180,13 +180,73 @@ def format_table(table: pd.DataFrame) -> str:
     lines = ["| figure | simulated (95% CI) | published | accepted range | ok | source |",
              "|---|---|---|---|---|---|"]
     for row in table.itertuples():
+        spread = row.ci_high - row.ci_low
         ci = (f" ({fmt(row.ci_low, row.unit)} - {fmt(row.ci_high, row.unit)})"
-              if not math.isnan(row.ci_low) and row.ci_low != row.ci_high else "")
+              if not math.isnan(spread) and spread > 1e-9 * abs(row.simulated) else "")
         lines.append(
             f"| {row.figure} | {fmt(row.simulated, row.unit)}{ci} | {row.published} | "
             f"{fmt(row.low, row.unit)} - {fmt(row.high, row.unit)} | "
             f"{'yes' if row.within else 'NO'} | {row.source} |"
         )
+    return "\n".join(lines)
+
+
+# Assumptions without a published figure, each moved to a low and a high value.
+SENSITIVITY: tuple[tuple[str, float, float], ...] = (
+    ("marketing.organic_leads_per_day", 6.0, 10.0),
+    ("marketing.promo_max_leads_per_day", 24.0, 36.0),
+    ("marketing.brand_saturation.half_saturation_daily_spend", 2400.0, 3600.0),
+    ("marketing.brand_effects.win_odds_lift", 0.25, 0.75),
+    ("leads.initial_engagement_promotion", 0.2, 0.6),
+    ("nurture.scoring_noise", 0.06, 0.18),
+    ("nurture.cold_hazard_per_day", 1 / 120, 1 / 60),
+    ("sales.qualify_probability", 0.8, 1.0),
+    ("sales.qualification_days", 1.0, 3.0),
+    ("sales.quality_odds_weight", 2.0, 4.0),
+    ("sales.slots_per_rep", 15, 25),
+    ("incentives.sales.cherry_pick", 0.3, 0.9),
+    ("alignment.effects.cross_training_cycle_reduction", 0.1, 0.4),
+)
+
+
+def sensitivity_table(
+    scenario: Scenario, replications: int = 4, seed: int | None = None
+) -> pd.DataFrame:
+    """Revenue change when each assumption moves to its low and high value.
+
+    One at a time, with common random numbers against the scenario itself.
+
+    Returns:
+        Columns ``parameter, base, low, high, revenue_low, revenue_high`` (relative
+        changes in whole-horizon revenue, paired means).
+    """
+    seed = scenario.seed if seed is None else seed
+
+    def revenues(s: Scenario) -> np.ndarray:
+        return np.array([simulate(s, seed=seed, replication=r).metrics["revenue"]
+                         for r in range(replications)])
+
+    base = revenues(scenario)
+    expanded = scenario.expanded().model_dump()
+    rows = []
+    for path, low, high in SENSITIVITY:
+        value: object = expanded
+        for part in path.split("."):
+            value = value[part]  # type: ignore[index]
+        changes = [float(np.mean(revenues(scenario.with_overrides({path: v})) / base - 1.0))
+                   for v in (low, high)]
+        rows.append({"parameter": path, "base": value, "low": low, "high": high,
+                     "revenue_low": changes[0], "revenue_high": changes[1]})
+    return pd.DataFrame(rows)
+
+
+def format_sensitivity(table: pd.DataFrame) -> str:
+    """The sensitivity table as Markdown."""
+    lines = ["| assumption | baseline | low -> revenue | high -> revenue |", "|---|---|---|---|"]
+    for row in table.itertuples():
+        lines.append(f"| `{row.parameter}` | {row.base:g} | {row.low:g} -> "
+                     f"{100 * row.revenue_low:+.1f}% | {row.high:g} -> "
+                     f"{100 * row.revenue_high:+.1f}% |")
     return "\n".join(lines)
 
 
@@ -197,9 +257,14 @@ def main() -> None:
                         default=Path(__file__).resolve().parent.parent / "scenarios"
                         / "baseline.yaml")
     parser.add_argument("--replications", type=int, default=10)
+    parser.add_argument("--sensitivity", action="store_true",
+                        help="also move each assumption to a low and a high value")
     args = parser.parse_args()
-    table = calibration_table(load_scenario(args.file), replications=args.replications)
-    print(format_table(table))
+    scenario = load_scenario(args.file)
+    print(format_table(calibration_table(scenario, replications=args.replications)))
+    if args.sensitivity:
+        print()
+        print(format_sensitivity(sensitivity_table(scenario)))
 
 
 if __name__ == "__main__":

@@ -71,9 +71,13 @@ class Saturation(Section):
     """Hill saturation of a spend stock, expressed as effective daily spend."""
 
     half_saturation_daily_spend: float = param(
-        3000.0, "Steady daily spend that gives half of the maximum effect.", "currency/day", gt=0
+        3000.0, "Steady daily spend that gives half of the maximum effect (assumption: about the "
+        "baseline's own spend, so it sits mid-curve).", "currency/day", gt=0
     )
-    shape: float = param(1.0, "Hill shape: 1 is concave, above 1 is S-shaped.", "-", gt=0, le=10)
+    shape: float = param(
+        1.0, "Hill shape: 1 is concave, above 1 is S-shaped (Meridian, PyMC-Marketing forms).",
+        "-", gt=0, le=10,
+    )
 
 
 class BrandEffects(Section):
@@ -121,14 +125,17 @@ class Marketing(Section):
     brand_saturation: Saturation = param(Saturation, "Saturation of the brand stock.")
     promo_saturation: Saturation = param(Saturation, "Saturation of the promotion stock.")
     organic_leads_per_day: float = param(
-        8.0, "Organic (inbound, word of mouth) leads per day with no brand equity.", "leads/day",
+        8.0, "Organic (inbound, word of mouth) leads per day with no brand equity "
+        "(assumption: with "
+        "promotion, ~10,000 leads a year for a mid-size firm).", "leads/day",
         ge=0,
     )
     organic_gain: float = param(
-        1.0, "Organic rate is multiplied by 1 + gain x brand equity.", "-", ge=0,
+        1.0, "Organic rate is multiplied by 1 + gain x brand equity (assumption).", "-", ge=0,
     )
     promo_max_leads_per_day: float = param(
-        30.0, "Promotion-sourced leads per day at full promotion saturation.", "leads/day", ge=0
+        30.0, "Promotion-sourced leads per day at full promotion saturation (assumption).",
+        "leads/day", ge=0
     )
     brand_effects: BrandEffects = param(BrandEffects, "Effects of brand equity on sales.")
 
@@ -146,7 +153,9 @@ class Segment(Section):
         0.6, "Coefficient of variation of deal size (lognormal).", "-", ge=0, le=5
     )
     cycle_multiplier: float = param(
-        1.0, "Multiplier on every sales-stage duration.", "-", gt=0, le=20
+        1.0, "Multiplier on every sales-stage duration (set so SQL-to-close medians match industry "
+        "benchmarks: SMB 2-4 weeks, mid-market 1-3 months, enterprise 3-6+ months).", "-",
+        gt=0, le=20
     )
     buying_window_days_mean: float = param(
         120.0, "Mean time a lead stays in-market (exponential); a lead not worked by then buys "
@@ -223,7 +232,9 @@ class Nurture(Section):
         0.6, "Weight of latent quality in the lead score; the rest is engagement.", "-", ge=0,
         lt=1,
     )
-    touches_per_week: float = param(2.0, "Nurture touches per week.", "touches/week", ge=0)
+    touches_per_week: float = param(
+        2.0, "Nurture touches per week (assumption).", "touches/week", ge=0
+    )
     content_effectiveness: float = param(
         0.15, "Fraction of the remaining engagement gap one touch closes.", "fraction", ge=0,
         lt=1,
@@ -233,10 +244,11 @@ class Nurture(Section):
         ge=0, le=2,
     )
     cold_hazard_per_day: float = param(
-        1 / 90, "Rate at which a nurtured lead goes cold.", "1/day", ge=0, le=10
+        1 / 90, "Rate at which a nurtured lead goes cold (assumption: ~3 months).", "1/day",
+        ge=0, le=10
     )
     max_nurture_days: float = param(
-        365.0, "Leads still in nurture after this long are dropped.", "days", gt=0
+        365.0, "Leads still in nurture after this long are dropped (assumption).", "days", gt=0
     )
 
 
@@ -297,7 +309,10 @@ class ResponseDecay(Section):
 class Sales(Section):
     """Reps, response, qualification, pipeline stages and pricing (MODEL.md 5-7)."""
 
-    reps: int = param(8, "Number of sales reps.", "reps", ge=1, le=100_000)
+    reps: int = param(
+        8, "Number of sales reps (with their salary, sales cost ~10% of revenue: Chung et al.).",
+        "reps", ge=1, le=100_000,
+    )
     slots_per_rep: int = param(
         20, "Active leads a rep can hold at once, from acceptance to close.", "leads", ge=1,
         le=10_000,
@@ -524,7 +539,9 @@ class Finance(Section):
     """Economics used to turn revenue into contribution."""
 
     gross_margin: float = param(
-        0.75, "Gross margin on revenue (contribution = margin x revenue - costs).", "fraction",
+        0.75, "Gross margin on revenue (contribution = margin x revenue - costs; assumption, "
+        "typical "
+        "of B2B software and services).", "fraction",
         ge=0, le=1,
     )
 

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean browser workshop bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,9 +15,33 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) run.py
 
-test: $(STAMP)
+# The workshop app for trainers, on http://127.0.0.1:8501 (Ctrl-C to stop);
+# `$(PY) run.py workshop --host 0.0.0.0` shares it on the room's network.
+workshop: $(STAMP)
+	$(PY) run.py workshop
+
+test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+
+# The report's browser test renders it in headless Chromium (Debian's package).
+# Installed here where we are root with apt-get; otherwise that test is skipped.
+# Never fails: a missing browser must not stop the rest of the tests.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing chromium for the report's browser test (apt-get)..."; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+		|| echo "Could not install chromium: the report's browser test will be skipped."; \
+	else \
+		echo "No /usr/bin/chromium (needs root and apt-get to install): the report's browser test will be skipped."; \
+	fi
+
+# Throughput against bare SimPy, parallel efficiency, memory, `make run` time (a few
+# minutes): prints a table and writes benchmarks/results.json (see benchmarks/performance.md).
+bench: $(STAMP)
+	$(PY) benchmarks/bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,7 @@
-"""Metrics and weekly time series of one replication, computed once at the end.
+"""Metrics and weekly time series of one replication, computed at the end.
+
+They read the model's running totals (:class:`sim.records.LeadTotals`), into
+which every lead is folded once it has finished, and its won deals.
 
 Counts cover the leads created in ``[0, horizon)``; warm-up leads only occupied
 reps. Conservation holds exactly for those leads::
@@ -17,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import FunnelModel
-from sim.records import Outcome, Reason
+from sim.records import COLUMNS, Outcome, Reason, Source
 from sim.scenario import Scenario
 
 # Metrics that are counts, money, rates or durations; the order is the summary's.
@@ -45,19 +48,21 @@ def _stat(values: np.ndarray, fn: Callable[[np.ndarray], float]) -> float:
 
 
 def compute_metrics(model: FunnelModel) -> dict[str, float]:
-    """All metrics of a finished model run (name -> float)."""
+    """All metrics of a finished model run (name -> float).
+
+    Counts and sums come from the running totals of the leads (folded in as
+    they finished, see :mod:`sim.records`); money, cycle times and rates of won
+    deals from the won deals, kept one by one.
+    """
     m = model
     h: float = m.horizon
-    cols = m.leads.view()
-    counted = cols["created"] >= 0.0
-    c = {k: v[counted] for k, v in cols.items()}
-    outcome, reason = c["outcome"], c["reason"]
-    won = outcome == Outcome.WON
-    won_time, value = c["outcome_time"][won], c["value"][won]
-    cycle = won_time - c["created"][won]
-    mql_to_won = won_time - c["mql_time"][won]
-    lost_in_sales = int(np.sum(outcome == Outcome.LOST_IN_SALES))
-    deals_won = int(won.sum())
+    t = m.totals
+    won, _ = t.won()
+    won_time, value = won["outcome_time"], won["value"]
+    cycle = won_time - won["created"]
+    mql_to_won = won_time - won["mql_time"]
+    lost_in_sales = int(t.outcomes[Outcome.LOST_IN_SALES])
+    deals_won = int(t.outcomes[Outcome.WON])
     revenue = float(value.sum())
 
     starts: list[float] = m.period_starts
@@ -67,6 +72,9 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
         table = np.array([get(s) for s in scenarios], dtype=float)
         idx = np.maximum(np.searchsorted(starts, times, side="right") - 1, 0)
         return table[idx]
+
+    def per_period(get: Callable[[Scenario], float]) -> np.ndarray:
+        return np.array([get(s) for s in scenarios], dtype=float)
 
     def over_periods(get: Callable[[Scenario], float]) -> float:
         """Integral over [0, horizon) of a per-day amount that may change by period."""
@@ -85,11 +93,10 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
     alignment = over_periods(lambda s: (
         s.alignment.levers.overhead_fixed_annual
         + s.alignment.levers.overhead_per_rep_annual * s.sales.reps) / 365.0)
-    mql_times = c["mql_time"][~np.isnan(c["mql_time"])]
-    sql = ~np.isnan(c["sql_time"])
-    bonus = float(np.sum(by_period(mql_times, lambda s: s.incentives.marketing.bonus_per_mql)))
-    bonus += float(np.sum(c["deal_size"][sql] * by_period(
-        c["sql_time"][sql], lambda s: s.incentives.marketing.bonus_pipeline_rate)))
+    bonus = float(np.dot(t.mqls_by_period,
+                         per_period(lambda s: s.incentives.marketing.bonus_per_mql)))
+    bonus += float(np.dot(t.sql_value_by_period,
+                          per_period(lambda s: s.incentives.marketing.bonus_pipeline_rate)))
     bonus += float(np.sum(value * by_period(
         won_time, lambda s: s.incentives.marketing.bonus_revenue_rate)))
     spend = m.plan.spend_between(0.0, h)
@@ -97,39 +104,39 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
     total_cost = spend + bonus + sales_cost + alignment
     margin = by_period(won_time, lambda s: s.finance.gross_margin)
     contribution = float(np.sum(value * margin)) - total_cost
-    assigned = ~np.isnan(c["wait_days"])
-    response = c["first_response_hours"][~np.isnan(c["first_response_hours"])]
+    response = t.response_hours()
+    outcomes, reasons = t.outcomes, t.reasons
 
     out = {
-        "leads_created": float(counted.sum()),
-        "mqls": float(mql_times.size),
-        "sqls": float(sql.sum()),
-        "opportunities": float(np.sum(c["stage_reached"] >= 1) if m.stages > 1 else deals_won),
+        "leads_created": float(t.leads),
+        "mqls": float(t.mqls),
+        "sqls": float(t.sqls),
+        "opportunities": float(t.opportunities if m.stages > 1 else deals_won),
         "deals_won": float(deals_won),
         "deals_lost": float(lost_in_sales),
-        "in_flight_end": float(np.sum(outcome == Outcome.IN_FLIGHT)),
-        "lost_never_contacted": float(np.sum(outcome == Outcome.NEVER_CONTACTED)),
-        "lost_rejected": float(np.sum(outcome == Outcome.REJECTED)),
-        "lost_cold": float(np.sum(outcome == Outcome.COLD)),
+        "in_flight_end": float(outcomes[Outcome.IN_FLIGHT]),
+        "lost_never_contacted": float(outcomes[Outcome.NEVER_CONTACTED]),
+        "lost_rejected": float(outcomes[Outcome.REJECTED]),
+        "lost_cold": float(outcomes[Outcome.COLD]),
         "lost_in_sales": float(lost_in_sales),
-        "lost_not_followed_up": float(np.sum(reason == Reason.NOT_FOLLOWED_UP)),
-        "lost_expired_waiting": float(np.sum(reason == Reason.EXPIRED_WAITING)),
-        "lost_unqualified": float(np.sum(reason == Reason.UNQUALIFIED)),
-        "recycled": float(np.sum(c["recycled"] > 0)),
+        "lost_not_followed_up": float(reasons[Reason.NOT_FOLLOWED_UP]),
+        "lost_expired_waiting": float(reasons[Reason.EXPIRED_WAITING]),
+        "lost_unqualified": float(reasons[Reason.UNQUALIFIED]),
+        "recycled": float(t.recycled),
         "revenue": revenue,
         "revenue_90d": float(value[won_time < 90.0].sum()),
         "revenue_1y": float(value[won_time < 365.0].sum()),
         "win_rate": _safe_div(deals_won, deals_won + lost_in_sales),
-        "lead_to_customer": _safe_div(deals_won, float(counted.sum())),
+        "lead_to_customer": _safe_div(deals_won, float(t.leads)),
         "mean_deal_value": _stat(value, np.mean),
-        "mean_discount": _stat(c["discount"][won], np.mean),
-        "pulled_forward_share": _stat(c["pushed"][won].astype(float), np.mean),
+        "mean_discount": _stat(won["discount"], np.mean),
+        "pulled_forward_share": _stat(won["pushed"].astype(float), np.mean),
         "cycle_days_median": _stat(cycle, np.median),
         "cycle_days_mean": _stat(cycle, np.mean),
         "cycle_days_p90": _stat(cycle, lambda x: np.quantile(x, 0.9)),
         "mql_to_won_days_median": _stat(mql_to_won, np.median),
         "first_response_hours_median": _stat(response, np.median),
-        "rep_wait_days_mean": _stat(c["wait_days"][assigned], np.mean),
+        "rep_wait_days_mean": _safe_div(t.wait_days_sum, t.assigned),
         "rep_utilization": m.reps.busy_slot_days / (m.reps.capacity * h),
         "marketing_spend": spend,
         "marketing_bonus_cost": bonus,
@@ -173,29 +180,13 @@ def weekly_timeseries(model: FunnelModel) -> pd.DataFrame:
     """
     m = model
     h: float = m.horizon
-    cols = m.leads.view()
-    counted = cols["created"] >= 0.0
-    c = {k: v[counted] for k, v in cols.items()}
-    edges = np.arange(0.0, h + 7.0, 7.0)
-    edges[-1] = max(edges[-1], h)
-    edges = edges[edges <= h + 7.0]
-    if edges[-1] < h:
-        edges = np.append(edges, h)
-    won = c["outcome"] == Outcome.WON
-    end_time = np.where(np.isnan(c["outcome_time"]), np.inf, c["outcome_time"])
+    t = m.totals
+    edges = t.edges
+    won, _ = t.won()
 
     def per_week(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.histogram(times, bins=edges, weights=weights)[0]
 
-    def open_at(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        t = np.minimum(edges[1:], h) - 1e-9
-        order_s, order_e = np.argsort(starts), np.argsort(ends)
-        cum_s = np.concatenate([[0.0], np.cumsum(weights[order_s])])
-        cum_e = np.concatenate([[0.0], np.cumsum(weights[order_e])])
-        return (cum_s[np.searchsorted(starts[order_s], t, side="right")]
-                - cum_e[np.searchsorted(ends[order_e], t, side="right")])
-
-    sql = ~np.isnan(c["sql_time"])
     plan = m.plan
     day_idx = np.arange(0, math.ceil(h)) - plan.start_day
     equity_days = plan.brand_equity[day_idx]
@@ -204,19 +195,27 @@ def weekly_timeseries(model: FunnelModel) -> pd.DataFrame:
     return pd.DataFrame({
         "week": np.arange(edges.size - 1),
         "day": edges[:-1],
-        "leads": per_week(c["created"]),
-        "mqls": per_week(c["mql_time"][~np.isnan(c["mql_time"])]),
-        "deals_won": per_week(c["outcome_time"][won]),
-        "bookings": per_week(c["outcome_time"][won], c["value"][won]),
-        "pipeline_value": open_at(c["sql_time"][sql], end_time[sql], c["deal_size"][sql]),
-        "wip": open_at(c["created"], end_time, np.ones(c["created"].size)),
+        "leads": t.leads_by_week,
+        "mqls": t.mqls_by_week,
+        "deals_won": per_week(won["outcome_time"]),
+        "bookings": per_week(won["outcome_time"], won["value"]),
+        "pipeline_value": t.open_at_week_ends(t.pipeline_opened, t.pipeline_closed),
+        "wip": t.open_at_week_ends(t.wip_opened, t.wip_closed),
         "brand_equity": equity,
     })
 
 
 def lead_records(model: FunnelModel) -> pd.DataFrame:
-    """Per-lead records (counted leads), with outcome and reason as names."""
-    cols = model.leads.view()
+    """Per-lead records (counted leads), with outcome and reason as names.
+
+    Raises:
+        ValueError: the model was not asked to keep them (``keep_leads``).
+    """
+    kept = model.totals.blocks
+    if kept is None:
+        raise ValueError("per-lead records were not kept: build the model with keep_leads=True")
+    blocks = [kept[k] for k in sorted(kept)]
+    cols = {name: np.concatenate([b.view()[name] for b in blocks]) for name in COLUMNS}
     counted = cols["created"] >= 0.0
     df = pd.DataFrame({k: v[counted] for k, v in cols.items()})
     df.insert(0, "lead", np.flatnonzero(counted))
@@ -225,7 +224,45 @@ def lead_records(model: FunnelModel) -> pd.DataFrame:
     df["source"] = df["source"].map({0: "organic", 1: "promotion"})
     names = [g.name for g in model.scenario.leads.segments]
     df["segment"] = pd.Categorical.from_codes(df["segment"].astype(int), names)
-    stage_days = model.leads.stage_days[: model.leads.n][counted]
+    stage_days = np.concatenate([b.stage_days for b in blocks])[counted]
     for j, stage in enumerate(model.scenario.sales.stages):
         df[f"days_{stage.name}"] = stage_days[:, j]
     return df
+
+
+def won_deals(model: FunnelModel) -> pd.DataFrame:
+    """A compact table of the counted won deals, one row per deal.
+
+    Reports draw cycle-time distributions from it without ``record_leads``:
+    a deal is about a hundred bytes, and won deals are a few per cent of leads.
+
+    Columns: ``created``, ``mql_time``, ``won_time`` (days from day 0),
+    ``cycle_days`` (lead created to won), ``mql_to_won_days``,
+    ``first_response_hours``, ``value``, ``discount``, ``pushed`` (pulled into
+    a period end), ``segment``, ``source``, and ``days_<stage>`` per stage.
+    """
+    won, stage_days = model.totals.won()
+    created, mql, closed = won["created"], won["mql_time"], won["outcome_time"]
+    names = [g.name for g in model.scenario.leads.segments]
+    df = pd.DataFrame({
+        "created": created,
+        "mql_time": mql,
+        "won_time": closed,
+        "cycle_days": closed - created,
+        "mql_to_won_days": closed - mql,
+        "first_response_hours": won["first_response_hours"],
+        "value": won["value"],
+        "discount": won["discount"],
+        "pushed": won["pushed"],
+        "segment": pd.Categorical.from_codes(won["segment"].astype(int), names),
+        "source": pd.Categorical.from_codes(won["source"].astype(int),
+                                            [s.name.lower() for s in Source]),
+    })
+    for j, stage in enumerate(model.scenario.sales.stages):
+        df[f"days_{stage.name}"] = stage_days[:, j]
+    return df
+
+
+def first_response_hours(model: FunnelModel) -> np.ndarray:
+    """First-response delays (hours from hand-off) of every counted lead a rep responded to."""
+    return model.totals.response_hours()

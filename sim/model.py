@@ -3,32 +3,47 @@
 Leads flow from marketing spend through nurture and the hand-off into the
 sales pipeline.
 
-Design for speed without losing exactness:
+Design for speed without losing exactness (profiles and measurements:
+``benchmarks/performance.md``):
 
-* Leads are created in daily batches. Their nurture is solved in closed form
+* Leads are created in blocks of a few days: one draw of arrival times and of
+  random numbers per block and source, transformed in one vectorised pass;
+  each day's leads enter nurture at the start of their day, with that day's
+  scoring noise. Nurture is solved in closed form
   (:func:`sim.mechanisms.nurture_crossing_days`): a lead that never reaches the
   hand-off threshold costs no event at all; one that does gets one process that
   wakes at its exact MQL time.
-* A lead's whole pipeline (every stage's duration and outcome) is decided when
-  it is qualified, and the process sleeps once until the deal closes: rep
+* Once a rep takes a lead, nothing else can hold it up, so its first response,
+  qualification and whole pipeline (every stage's duration and outcome) are
+  decided then, and the process sleeps once, until the rep lets it go: rep
   capacity is held for exactly the right time, with one event instead of one
-  per stage.
+  per step. Each step is recorded with its own time; the one effect on other
+  leads, sales feedback improving lead scoring, counts from the response time.
+  A free slot is taken at once, with no event.
 * All luck of a lead is a row of uniforms drawn at creation (common random
-  numbers across scenarios).
+  numbers across scenarios). Each source of randomness has its own stream,
+  so drawing a block's numbers at once gives the numbers day-by-day draws did.
+* Per-lead data lives in its block's columns only while some lead of the
+  block is in flight; then the block is folded into running totals
+  (:mod:`sim.records`), so memory follows the leads in flight, not the horizon.
 """
 
 from __future__ import annotations
 
 import bisect
+import gc
+import heapq
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import simpy
 
 from sim import distributions as dist
-from sim.arrivals import daily_counts, times_within_day
+from sim.arrivals import daily_counts, times_within_days
 from sim.mechanisms import (
     discount,
     in_push_window,
@@ -39,7 +54,7 @@ from sim.mechanisms import (
     scale_odds_scalar,
 )
 from sim.policy import Policy
-from sim.records import LeadTable, Outcome, Reason, Source
+from sim.records import LeadBlock, LeadTotals, Outcome, Reason, Source
 from sim.reps import RepPool
 from sim.scenario import Scenario
 from sim.spend import SpendPlan, build_spend_plan
@@ -50,6 +65,28 @@ from sim.streams import Streams
  QUALIFY_DAYS) = range(13)
 FIRST_STAGE_COLUMN = 13  # then two columns per stage: unit duration, advance uniform
 HANDOFF_COLUMNS = (FOLLOW, RESPONSE, REJECT, RECYCLE, QUALIFY, QUALIFY_DAYS)
+# A block of leads spans whole days: about this many leads, at most this many days.
+BLOCK_LEADS = 4096
+BLOCK_DAYS = 28
+
+Lead = tuple[LeadBlock, int]  # a lead: its block and its row there
+
+
+@dataclass(frozen=True)
+class _Nurture:
+    """What the leads of a block bring into nurture, drawn with the block.
+
+    Attributes:
+        rows: each lead's row of luck (columns named above).
+        engaged: engagement at the start of nurture.
+        exits: days until the lead leaves nurture, unless it is an MQL first.
+        exit_reason: why it would leave then (a :class:`Reason`).
+    """
+
+    rows: np.ndarray
+    engaged: np.ndarray
+    exits: np.ndarray
+    exit_reason: np.ndarray
 
 
 class FunnelModel:
@@ -58,9 +95,10 @@ class FunnelModel:
     Args:
         scenario: the scenario (presets are expanded here).
         streams: the replication's random streams.
+        keep_leads: keep every lead's record (``totals.blocks``) for per-lead output.
     """
 
-    def __init__(self, scenario: Scenario, streams: Streams) -> None:
+    def __init__(self, scenario: Scenario, streams: Streams, keep_leads: bool = False) -> None:
         self.scenario = scenario
         self.streams = streams
         self.horizon = scenario.horizon_days
@@ -71,12 +109,15 @@ class FunnelModel:
         self.plan: SpendPlan = build_spend_plan(periods, self.horizon)
         self.stages = len(scenario.sales.stages)
         self.env = simpy.Environment(initial_time=float(self.plan.start_day))
-        expected = float(self.plan.organic_rate.sum() + self.plan.promo_rate.sum())
-        self.leads = LeadTable(int(expected * 1.1) + 64, self.stages)
+        self.totals = LeadTotals(self.horizon, self.period_starts, self.stages, keep_leads)
+        self.blocks_in_flight: dict[int, LeadBlock] = {}
+        self.blocks_made = 0
+        self.leads_created = 0  # every lead so far, warm-up included
         self.reps = RepPool(
             self.env, scenario.sales.reps, scenario.sales.slots_per_rep, self._expired_waiting
         )
         self.feedback_items = 0.0
+        self._feedback_due: list[tuple[float, float]] = []  # (response time, feedback) heap
         self._shape_cache: dict[int, list[tuple[str, float]]] = {}
 
     # -- helpers ---------------------------------------------------------------
@@ -88,50 +129,155 @@ class FunnelModel:
     def _scenario_at(self, t: float) -> Scenario:
         return self.period_scenarios[max(bisect.bisect_right(self.period_starts, t) - 1, 0)]
 
-    def _finish(self, lead: int, outcome: Outcome, reason: Reason, t: float) -> None:
-        self.leads.outcome[lead] = outcome
-        self.leads.reason[lead] = reason
-        self.leads.outcome_time[lead] = t
+    def _finish(self, lead: Lead, outcome: Outcome, reason: Reason, t: float) -> None:
+        block, i = lead
+        block.outcome[i] = outcome
+        block.reason[i] = reason
+        block.outcome_time[i] = t
+        self._finished(block, 1)
 
-    def _expired_waiting(self, lead: int, t: float) -> None:
+    def _finished(self, block: LeadBlock, count: int) -> None:
+        """``count`` leads of ``block`` got their outcome; fold the block once all have."""
+        block.unfinished -= count
+        if block.unfinished == 0:
+            self._fold(block)
+
+    def _fold(self, block: LeadBlock) -> None:
+        del self.blocks_in_flight[block.number]
+        self.totals.add(block)
+
+    def _feedback_items(self) -> float:
+        """Leads sales has fed back on by now.
+
+        A rep feeds back when responding to a lead; the response is decided
+        at assignment (see _journey), so its feedback waits here until due.
+        """
+        due = self._feedback_due
+        while due and due[0][0] <= self.env.now:
+            self.feedback_items += heapq.heappop(due)[1]
+        return self.feedback_items
+
+    def _expired_waiting(self, lead: Lead, t: float) -> None:
         self._finish(lead, Outcome.NEVER_CONTACTED, Reason.EXPIRED_WAITING, t)
 
     # -- run -------------------------------------------------------------------
 
     def run(self) -> None:
-        """Simulate from the first warm-up day to the horizon."""
+        """Simulate from the first warm-up day to the horizon, then fold every lead in."""
         self.env.process(self._marketing())
-        self.env.run(until=self.horizon)
+        with _cyclic_gc_paused():
+            self.env.run(until=self.horizon)
         self.reps.close(self.horizon)
+        for block in list(self.blocks_in_flight.values()):  # leads in flight at the horizon
+            self._fold(block)
 
     # -- marketing and nurture -----------------------------------------------
 
     def _marketing(self) -> Generator[simpy.Event, Any, None]:
         """Create each day's leads at the start of the day, solving their nurture."""
         plan = self.plan
-        u = self.streams.arrival_counts.random((plan.organic_rate.size, 2))
-        counts = np.stack(
-            [daily_counts(plan.organic_rate, u[:, 0]), daily_counts(plan.promo_rate, u[:, 1])],
-            axis=1,
-        )
-        for k, day in enumerate(plan.days):
-            if day > self.env.now:
-                yield self.env.timeout(day - self.env.now)
-            for source, rng in (
-                (Source.ORGANIC, self.streams.organic_leads),
-                (Source.PROMOTION, self.streams.promotion_leads),
-            ):
-                n = int(counts[k, source])
-                if n:
-                    times = times_within_day(int(day), n, self.streams.arrival_times)
-                    times = times[times < self.horizon]
-                    if times.size:
-                        self._create_leads(times, source, rng)
+        days = plan.days
+        # Blocks span whole days, about BLOCK_LEADS leads at the busiest expected rate.
+        peak_rate = float(np.max(plan.organic_rate + plan.promo_rate, initial=1.0))
+        span = int(min(max(BLOCK_LEADS // peak_rate, 1), BLOCK_DAYS))
+        for k in range(0, days.size, span):
+            end = min(k + span, days.size)
+            # One uniform per day and source: the same numbers as one draw for all days.
+            u = self.streams.arrival_counts.random((end - k, 2))
+            counts = np.stack([daily_counts(plan.organic_rate[k:end], u[:, 0]),
+                               daily_counts(plan.promo_rate[k:end], u[:, 1])], axis=1)
+            block, nurture, groups = self._new_block(days[k:end], counts)
+            for day, lo, hi, period in groups:
+                if day > self.env.now:
+                    yield self.env.timeout(day - self.env.now)
+                self._start_nurture(block, nurture, lo, hi, period)
 
-    def _lead_rows(self, n: int, source: Source, rng: np.random.Generator,
-                   s: Scenario) -> np.ndarray:
-        """Draw and transform the random numbers of ``n`` new leads."""
-        u = rng.random((n, FIRST_STAGE_COLUMN + 2 * self.stages))
+    def _new_block(
+        self, days: np.ndarray, counts: np.ndarray
+    ) -> tuple[LeadBlock, _Nurture, list[tuple[int, int, int, int]]]:
+        """Draw the leads of a few days: arrival times, sources and rows of luck.
+
+        Leads are ordered by day, then source (organic first), then time, as
+        day-by-day creation numbered them.
+
+        Returns:
+            The block; what its leads bring into nurture; and the groups of
+            leads that enter nurture together, ``(day, first row, end row,
+            period)``: one per day, or per day and source in the rare case that
+            a plan changes between a day's first organic and promotion leads.
+        """
+        n_groups = counts.size  # (day, source) pairs: organic, promotion, organic, ...
+        group_day = np.repeat(days, 2)
+        group_source = np.tile([Source.ORGANIC, Source.PROMOTION], days.size)
+        times = times_within_days(group_day, counts.ravel(), self.streams.arrival_times)
+        group = np.repeat(np.arange(n_groups), counts.ravel())
+        inside = times < self.horizon
+        times, group = times[inside], group[inside]
+        n = times.size
+        source = group_source[group]
+        bounds = np.searchsorted(group, np.arange(n_groups + 1))
+        # A day's leads of one source live under the plan in force when the
+        # first of them arrives.
+        groups: list[tuple[int, int, int, int]] = []
+        period = np.empty(n, dtype=np.int64)
+        for g in range(n_groups):
+            lo, hi = int(bounds[g]), int(bounds[g + 1])
+            if hi > lo:
+                k = max(bisect.bisect_right(self.period_starts, float(times[lo])) - 1, 0)
+                period[lo:hi] = k
+                day = int(group_day[g])
+                if groups and groups[-1][0] == day and groups[-1][3] == k:
+                    groups[-1] = (day, groups[-1][1], hi, k)
+                else:
+                    groups.append((day, lo, hi, k))
+        nurture = self._draw_luck(source, period)
+        block = LeadBlock(self.blocks_made, self.leads_created, n, self.stages)
+        self.blocks_made += 1
+        self.leads_created += n
+        block.created[:] = times
+        block.source[:] = source
+        block.segment[:] = nurture.rows[:, SEGMENT]
+        block.quality[:] = nurture.rows[:, QUALITY]
+        self.blocks_in_flight[block.number] = block
+        if n == 0:
+            self._fold(block)
+        return block, nurture, groups
+
+    def _draw_luck(self, source: np.ndarray, period: np.ndarray) -> _Nurture:
+        """Draw and transform the rows of luck of new leads, and when they leave nurture."""
+        n = source.size
+        width = FIRST_STAGE_COLUMN + 2 * self.stages
+        rows = np.empty((n, width))
+        organic = source == Source.ORGANIC
+        rows[organic] = self.streams.organic_leads.random((int(organic.sum()), width))
+        rows[~organic] = self.streams.promotion_leads.random((n - int(organic.sum()), width))
+        engaged, exits = np.empty(n), np.empty(n)
+        exit_reason = np.empty(n, dtype=np.int8)
+        for k in np.unique(period):
+            s, p = self.period_scenarios[k], self.policies[k]
+            for src, start in ((Source.ORGANIC, s.leads.initial_engagement_organic),
+                               (Source.PROMOTION, s.leads.initial_engagement_promotion)):
+                members = (period == k) & (source == src)
+                if members.any():
+                    rows[members] = self._lead_rows(rows[members], src, s)
+                    engaged[members] = start
+            # Leaving nurture (unless the lead becomes an MQL first) does not
+            # depend on the score: going cold, the buying window, the age limit.
+            members = period == k
+            with np.errstate(over="ignore"):  # a vanishing hazard means never cold: inf
+                cold = (rows[members, COLD] / p.cold_hazard if p.cold_hazard > 0
+                        else np.full(int(members.sum()), np.inf))
+            window = rows[members, WINDOW]
+            leave = np.minimum(np.minimum(cold, window), p.max_nurture_days)
+            exits[members] = leave
+            exit_reason[members] = np.where(
+                leave == cold, Reason.WENT_COLD,
+                np.where(leave == window, Reason.BOUGHT_ELSEWHERE, Reason.AGED_OUT))
+        return _Nurture(rows, engaged, exits, exit_reason)
+
+    def _lead_rows(self, u: np.ndarray, source: Source, s: Scenario) -> np.ndarray:
+        """Transform the uniforms of new leads (one row each) in place into their luck."""
+        n = u.shape[0]
         quality = (s.leads.quality_organic if source == Source.ORGANIC
                    else s.leads.quality_promotion)
         cum = np.cumsum([g.share for g in s.leads.segments])
@@ -158,45 +304,42 @@ class FunnelModel:
             u[:, col] = dist.unit_mean(u[:, col], stage.duration.distribution, stage.duration.cv)
         return u
 
-    def _create_leads(self, times: np.ndarray, source: Source, rng: np.random.Generator) -> None:
-        t0 = float(times[0])
-        s, p = self._scenario_at(t0), self.policy_at(t0)
-        n = times.size
-        u = self._lead_rows(n, source, rng, s)
-        rows = self.leads.add(n)
-        leads = self.leads
-        leads.created[rows] = times
-        leads.source[rows] = source
-        leads.segment[rows] = u[:, SEGMENT]
-        leads.quality[rows] = u[:, QUALITY]
+    def _start_nurture(self, block: LeadBlock, nurture: _Nurture, lo: int, hi: int,
+                       period: int) -> None:
+        """Put one day's leads into nurture (rows ``lo:hi`` of the block).
 
-        noise = p.noise_after_feedback(self.feedback_items) * u[:, NOISE]
-        engaged = (s.leads.initial_engagement_organic if source == Source.ORGANIC
-                   else s.leads.initial_engagement_promotion)
-        crossing = nurture_crossing_days(
-            u[:, QUALITY], noise, p.threshold, p.score_quality_weight, p.engagement_rate, engaged
-        )
-        with np.errstate(over="ignore"):  # a vanishing hazard means never cold: inf
-            cold = u[:, COLD] / p.cold_hazard if p.cold_hazard > 0 else np.full(n, np.inf)
-        window = u[:, WINDOW]
-        exits = np.minimum(np.minimum(cold, window), p.max_nurture_days)
+        Their scoring noise is the noise of the day: sales feedback so far
+        has taught marketing to score better.
+        """
+        p = self.policies[period]
+        u = nurture.rows[lo:hi]
+        times = block.created[lo:hi]
+        noise = p.noise_after_feedback(self._feedback_items()) * u[:, NOISE]
+        crossing = nurture_crossing_days(u[:, QUALITY], noise, p.threshold,
+                                         p.score_quality_weight, p.engagement_rate,
+                                         nurture.engaged[lo:hi])
+        exits = nurture.exits[lo:hi]
         becomes_mql = crossing < exits
-        first = rows.start
-        for j in np.flatnonzero(~becomes_mql):
-            t_exit = times[j] + exits[j]
-            if t_exit < self.horizon:
-                reason = (Reason.WENT_COLD if exits[j] == cold[j] else
-                          Reason.BOUGHT_ELSEWHERE if exits[j] == window[j] else Reason.AGED_OUT)
-                self._finish(first + j, Outcome.COLD, reason, t_exit)
-        now = self.env.now
-        for j in np.flatnonzero(becomes_mql):
-            t_mql = times[j] + crossing[j]
-            if t_mql < self.horizon:
-                row = u[j].tolist()
-                row[WINDOW] = times[j] + window[j]  # absolute end of the buying window
-                self.env.process(self._journey(first + j, t_mql - now, row))
+        # Leads that leave nurture first are decided now (their outcome time may
+        # be later); those leaving after the horizon stay in flight.
+        t_exit = times + exits
+        lost = np.flatnonzero(~becomes_mql & (t_exit < self.horizon))
+        if lost.size:
+            block.outcome[lo + lost] = Outcome.COLD
+            block.reason[lo + lost] = nurture.exit_reason[lo + lost]
+            block.outcome_time[lo + lost] = t_exit[lost]
+        t_mql = times + crossing
+        mql = np.flatnonzero(becomes_mql & (t_mql < self.horizon))
+        delays = (t_mql[mql] - self.env.now).tolist()
+        window_ends = (times[mql] + u[mql, WINDOW]).tolist()  # absolute end of the buying window
+        for j, delay, row, window_end in zip(mql.tolist(), delays, u[mql].tolist(), window_ends,
+                                              strict=True):
+            row[WINDOW] = window_end
+            self.env.process(self._journey((block, lo + j), delay, row))
+        if lost.size:
+            self._finished(block, lost.size)
 
-    def _renurture(self, lead: int, row: list[float], p: Policy) -> float:
+    def _renurture(self, lead: Lead, row: list[float], p: Policy) -> float:
         """Send a rejected lead back to nurture.
 
         Returns:
@@ -206,9 +349,10 @@ class FunnelModel:
         rng = self.streams.recycle
         now = self.env.now
         fresh = rng.random(2 + len(HANDOFF_COLUMNS))
-        noise = p.noise_after_feedback(self.feedback_items) * dist.standard_normal(fresh[0])
+        noise = p.noise_after_feedback(self._feedback_items()) * dist.standard_normal(fresh[0])
         leads = self._scenario_at(now).leads
-        engaged = (leads.initial_engagement_organic if self.leads.source[lead] == Source.ORGANIC
+        block, i = lead
+        engaged = (leads.initial_engagement_organic if block.source[i] == Source.ORGANIC
                    else leads.initial_engagement_promotion)
         crossing = float(nurture_crossing_days(
             row[QUALITY], noise, p.threshold, p.score_quality_weight, p.engagement_rate, engaged
@@ -221,7 +365,7 @@ class FunnelModel:
             row[col] = value
         row[RESPONSE] = float(dist.standard_normal(row[RESPONSE]))
         row[QUALIFY_DAYS] = float(dist.exponential(row[QUALIFY_DAYS], 1.0))
-        self.leads.recycled[lead] += 1
+        block.recycled[i] += 1
         if crossing < exit_days:
             return crossing
         if now + exit_days < self.horizon:
@@ -232,26 +376,29 @@ class FunnelModel:
 
     # -- hand-off and sales ----------------------------------------------------
 
-    def _journey(self, lead: int, delay: float,
+    def _journey(self, lead: Lead, delay: float,
                  row: list[float]) -> Generator[simpy.Event, Any, None]:
         """From MQL to a rep, first response, qualification and the pipeline."""
-        env, leads, reps = self.env, self.leads, self.reps
+        env, reps = self.env, self.reps
+        block, i = lead
         quality = row[QUALITY]
         yield env.timeout(delay)
         while True:
             t_mql = env.now
-            if math.isnan(leads.mql_time[lead]):
-                leads.mql_time[lead] = t_mql
+            if math.isnan(block.mql_time[i]):
+                block.mql_time[i] = t_mql
             p = self.policy_at(t_mql)
             p_follow = p.follow_up_rate * (1.0 - p.neglect_under_load * reps.load())
             if row[FOLLOW] >= p_follow:
                 self._finish(lead, Outcome.NEVER_CONTACTED, Reason.NOT_FOLLOWED_UP, t_mql)
                 return
-            rep = yield reps.request(lead, row[WINDOW])
+            rep = reps.take_free_slot()
+            if rep is None:  # every slot is busy: queue for one
+                rep = yield reps.request(lead, row[WINDOW])
             t_assigned = env.now
-            if math.isnan(leads.assigned_time[lead]):
-                leads.assigned_time[lead] = t_assigned
-                leads.wait_days[lead] = t_assigned - t_mql
+            if math.isnan(block.assigned_time[i]):
+                block.assigned_time[i] = t_assigned
+                block.wait_days[i] = t_assigned - t_mql
             p = self.policy_at(t_assigned)
             busy_before = (reps.active[rep] - 1) / reps.slots
             if row[REJECT] < p.cherry_pick * busy_before * (1.0 - quality):
@@ -264,12 +411,19 @@ class FunnelModel:
                     return  # recorded lost, or still in nurture at the horizon
                 self._finish(lead, Outcome.REJECTED, Reason.REJECTED, t_assigned)
                 return
+            # From here the rep works the lead without waiting on anyone: the
+            # first response, qualification and (if qualified) every pipeline
+            # stage are decided now, and the lead sleeps once, until the rep
+            # lets it go. What happens on the way is recorded with its own time.
+            t_response = t_assigned
             if p.response_hours_mean > 0:
                 unit = math.exp(p.response_sigma * row[RESPONSE] - 0.5 * p.response_sigma**2)
-                yield env.timeout(unit * p.response_hours_mean / 24.0)
-            hours = (env.now - t_mql) * 24.0
-            leads.first_response_hours[lead] = hours
-            self.feedback_items += p.feedback_gain
+                t_response = t_assigned + unit * p.response_hours_mean / 24.0
+            hours = (t_response - t_mql) * 24.0
+            if t_response < self.horizon:
+                block.first_response_hours[i] = hours
+                # Sales feeds back on the lead when it responds (see _feedback_items).
+                heapq.heappush(self._feedback_due, (t_response, p.feedback_gain))
             chance = scale_odds_scalar(
                 p.qualify_probability,
                 quality_odds(quality, p.quality_odds_weight) * p.qualify_odds_multiplier,
@@ -277,29 +431,33 @@ class FunnelModel:
             # Reaching and qualifying takes the rep's time whatever the answer:
             # weak MQLs cost capacity, not only a lost lead.
             qualifying = row[QUALIFY_DAYS] * p.qualification_days
-            if qualifying > 0:
-                yield env.timeout(qualifying)
+            t_qualified = t_response + qualifying if qualifying > 0 else t_response
             if row[QUALIFY] >= chance:
+                yield from self._sleep_until(t_qualified)
                 reps.release(rep)
-                self._finish(lead, Outcome.COLD, Reason.UNQUALIFIED, env.now)
+                self._finish(lead, Outcome.COLD, Reason.UNQUALIFIED, t_qualified)
                 return
-            close, stage, stage_days, deal = self._pipeline(lead, row, p)
-            if close > env.now:
-                yield env.timeout(close - env.now)
+            close, stage, stage_days, deal = self._pipeline(lead, row, p, t_qualified)
+            yield from self._sleep_until(close)
             reps.release(rep)
-            leads.stage_reached[lead] = stage
-            leads.stage_days[lead, : len(stage_days)] = stage_days
+            block.stage_reached[i] = stage
+            block.stage_days[i, : len(stage_days)] = stage_days
             if deal is None:
                 self._finish(lead, Outcome.LOST_IN_SALES, Reason.LOST_AT_STAGE, close)
             else:
-                leads.discount[lead], leads.value[lead], leads.pushed[lead] = deal
+                block.discount[i], block.value[i], block.pushed[i] = deal
                 self._finish(lead, Outcome.WON, Reason.WON, close)
             return
 
+    def _sleep_until(self, t: float) -> Generator[simpy.Event, Any, None]:
+        """Wait until time ``t`` (not at all if it is now); past the horizon, for good."""
+        if t > self.env.now:
+            yield self.env.timeout(t - self.env.now)
+
     def _pipeline(
-        self, lead: int, row: list[float], p: Policy
+        self, lead: Lead, row: list[float], p: Policy, start: float
     ) -> tuple[float, int, list[float], tuple[float, float, bool] | None]:
-        """Decide every stage of a qualified lead now.
+        """Decide every stage of a lead qualified at time ``start``.
 
         Durations and advance chances use the brand equity on the day each
         stage starts, so they stay exact although no event marks the stage.
@@ -316,12 +474,14 @@ class FunnelModel:
             ``(discount, value, pulled_forward)``, else ``None``.
         """
         plan = self.plan
-        start = t = self.env.now
-        self.leads.sql_time[lead] = start
+        t = start
         segment = int(row[SEGMENT])
         quality_mult = quality_odds(row[QUALITY], p.quality_odds_weight)
         size = row[DEAL] * p.segment_deal_size[segment]
-        self.leads.deal_size[lead] = size
+        if start < self.horizon:  # an SQL by the horizon
+            block, i = lead
+            block.sql_time[i] = start
+            block.deal_size[i] = size
         ends: list[float] = []
         chances: list[float] = []
         for j in range(self.stages):
@@ -361,6 +521,25 @@ class FunnelModel:
         d = discount(p.base_discount, plan.equity_at(t), p.brand_discount_reduction, extra,
                      p.max_discount)
         return t, self.stages, _stage_days(start, ends), (d, size * (1.0 - d), pulled is not None)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block (as it was after).
+
+    A run keeps up to hundreds of thousands of lead processes alive, and every
+    collection walks all of them: a third of the time of a million-lead run.
+    Finished processes are freed by reference counting, so little piles up
+    meanwhile (the cycles of processes still waiting when the run stops, about
+    a tenth of an object per lead); the collector takes them once it runs again.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _stage_days(start: float, ends: list[float]) -> list[float]:

@@ -1,4 +1,4 @@
-"""Writing a run's results: tidy CSV tables, the resolved scenario and a manifest.
+"""Writing a run's results: tidy CSV tables, the resolved scenario, a manifest, the report.
 
 A run's folder is first written under a hidden temporary name next to its
 destination and then renamed into place, so a folder under ``reports/`` is
@@ -14,6 +14,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -21,7 +22,9 @@ from typing import Any
 
 import yaml
 
+from sim.report.run_report import render_run_report
 from sim.runner import RunResult
+from sim.scenario import Scenario
 
 PACKAGES = ("simpy", "numpy", "pandas", "scipy", "pydantic", "pyyaml")
 
@@ -30,7 +33,7 @@ def result_json(run: RunResult) -> dict[str, Any]:
     """The machine-readable summary printed by ``run --json`` (NaN as null)."""
     s = run.scenario
     metrics = {
-        row.metric: {k: _finite(getattr(row, k)) for k in ("mean", "ci_low", "ci_high")}
+        row.metric: {k: finite(getattr(row, k)) for k in ("mean", "ci_low", "ci_high")}
         for row in run.summary.itertuples()
     }
     return {
@@ -42,7 +45,8 @@ def result_json(run: RunResult) -> dict[str, Any]:
     }
 
 
-def _finite(x: float) -> float | None:
+def finite(x: float | None) -> float | None:
+    """A number for JSON: NaN (undefined) becomes ``None`` (null)."""
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
@@ -58,14 +62,20 @@ def default_report_dir(reports: Path, name: str, now: datetime | None = None) ->
     return candidate
 
 
-def manifest(run: RunResult, started: datetime, finished: datetime) -> dict[str, Any]:
-    """What reproduces the run: seeds, versions, git revision, times."""
+def environment(packages: Sequence[str] = PACKAGES) -> dict[str, Any]:
+    """Python and package versions and the git revision (``None`` outside a checkout)."""
     versions = {}
-    for pkg in PACKAGES:
+    for pkg in packages:
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = None
+    return {"python": platform.python_version(), "packages": versions,
+            "git_revision": _git_revision()}
+
+
+def manifest(run: RunResult, started: datetime, finished: datetime) -> dict[str, Any]:
+    """What reproduces the run: seeds, versions, git revision, times."""
     return {
         "scenario": run.scenario.name,
         "seed": run.seed,
@@ -74,9 +84,7 @@ def manifest(run: RunResult, started: datetime, finished: datetime) -> dict[str,
         "horizon_days": run.scenario.horizon_days,
         "started": started.astimezone(UTC).isoformat(timespec="seconds"),
         "finished": finished.astimezone(UTC).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "packages": versions,
-        "git_revision": _git_revision(),
+        **environment(),
     }
 
 
@@ -91,8 +99,27 @@ def _git_revision() -> str | None:
     return out.stdout.strip() or None
 
 
-def write_run(run: RunResult, out_dir: Path, started: datetime, finished: datetime) -> Path:
-    """Write every table of a run to ``out_dir`` atomically and return it."""
+def scenario_yaml(scenario: Scenario) -> str:
+    """The scenario as run, as YAML: every preset field written out, the timeline as given."""
+    resolved = scenario.expanded().model_dump(mode="json")
+    resolved["timeline"] = scenario.model_dump(mode="json")["timeline"]
+    return yaml.safe_dump(resolved, sort_keys=False)
+
+
+def write_run(run: RunResult, out_dir: Path, started: datetime, finished: datetime,
+              *, report: bool = True, baseline: Scenario | None = None) -> Path:
+    """Write every table of a run to ``out_dir`` atomically and return it.
+
+    Args:
+        run: the replications of one scenario.
+        out_dir: the run's folder.
+        started: when the run started.
+        finished: when it finished.
+        report: also write ``report.html`` with its ``figures/`` and ``tables/``
+            (:mod:`sim.report`; drawn from ``run``, the simulation is not run again).
+        baseline: the scenario the report lists changes against; default
+            ``scenarios/baseline.yaml``.
+    """
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
@@ -101,18 +128,18 @@ def write_run(run: RunResult, out_dir: Path, started: datetime, finished: dateti
         run.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         if run.leads is not None:
             run.leads.to_csv(tmp / "leads.csv", index=False)
-        resolved = run.scenario.expanded().model_dump(mode="json")
-        resolved["timeline"] = run.scenario.model_dump(mode="json")["timeline"]
-        (tmp / "scenario.yaml").write_text(
-            yaml.safe_dump(resolved, sort_keys=False), encoding="utf-8"
-        )
+        (tmp / "scenario.yaml").write_text(scenario_yaml(run.scenario), encoding="utf-8")
         (tmp / "result.json").write_text(json.dumps(result_json(run), indent=2) + "\n")
-        (tmp / "manifest.json").write_text(
-            json.dumps(manifest(run, started, finished), indent=2) + "\n"
-        )
+        recorded = manifest(run, started, finished)
+        (tmp / "manifest.json").write_text(json.dumps(recorded, indent=2) + "\n")
+        if report:
+            render_run_report(run, tmp, baseline, manifest=recorded, existing=out_dir)
         if out_dir.exists():
             for item in tmp.iterdir():
-                os.replace(item, out_dir / item.name)
+                target = out_dir / item.name
+                if item.is_dir() and target.is_dir():  # a report's figures/ and tables/
+                    shutil.rmtree(target)
+                os.replace(item, target)
             tmp.rmdir()
         else:
             os.replace(tmp, out_dir)

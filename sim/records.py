@@ -1,4 +1,13 @@
-"""Per-lead records kept in growable NumPy arrays (one column per attribute)."""
+"""Per-lead records: blocks of leads in flight, folded into running totals once finished.
+
+Leads are created in blocks (the leads of a few days, :class:`LeadBlock`),
+one NumPy column per attribute. When every lead of a block has finished, the
+block is folded into :class:`LeadTotals` (counts, sums, weekly bins) and, unless
+per-lead records were asked for, dropped. Memory therefore grows with the leads
+in flight, not with the horizon; only won deals and first-response times (a few
+per cent of leads, and what medians and quantiles need) are kept for the whole
+run, compactly.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +49,7 @@ class Source(IntEnum):
     PROMOTION = 1
 
 
-_COLUMNS: dict[str, tuple[type, float | int]] = {
+COLUMNS: dict[str, tuple[type, float | int]] = {
     "created": (np.float64, np.nan),
     "source": (np.int8, -1),
     "segment": (np.int8, -1),
@@ -62,41 +71,206 @@ _COLUMNS: dict[str, tuple[type, float | int]] = {
 }
 
 
-class LeadTable:
-    """Columns of per-lead data, grown by doubling as leads are created."""
+class LeadBlock:
+    """The per-lead columns of the leads created over a few days.
 
-    def __init__(self, capacity: int, stages: int) -> None:
-        capacity = max(capacity, 16)
-        self.n = 0
-        self.columns = {
-            name: np.full(capacity, fill, dtype=dtype) for name, (dtype, fill) in _COLUMNS.items()
-        }
-        self.stage_days = np.full((capacity, stages), np.nan)
+    Attributes:
+        number: the block's position in creation order.
+        first: identifier of its first lead (leads are numbered in creation order).
+        n: how many leads it holds.
+        unfinished: leads without an outcome yet; the block is folded at zero.
+        stage_days: days spent in each pipeline stage, one row per lead.
+        (one array per name of ``COLUMNS``): ``created``, ``outcome``, ...
+    """
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        try:
-            return self.__dict__["columns"][name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def add(self, count: int) -> slice:
-        """Reserve rows for ``count`` new leads and return their slice."""
-        need = self.n + count
-        capacity = self.stage_days.shape[0]
-        if need > capacity:
-            grown = max(need, 2 * capacity)
-            for name, (_, fill) in _COLUMNS.items():
-                old = self.columns[name]
-                new = np.full(grown, fill, dtype=old.dtype)
-                new[: self.n] = old[: self.n]
-                self.columns[name] = new
-            stage_days = np.full((grown, self.stage_days.shape[1]), np.nan)
-            stage_days[: self.n] = self.stage_days[: self.n]
-            self.stage_days = stage_days
-        rows = slice(self.n, need)
-        self.n = need
-        return rows
+    def __init__(self, number: int, first: int, n: int, stages: int) -> None:
+        self.number = number
+        self.first = first
+        self.n = n
+        self.unfinished = n
+        for name, (dtype, fill) in COLUMNS.items():
+            setattr(self, name, np.full(n, fill, dtype=dtype))
+        self.stage_days = np.full((n, stages), np.nan)
 
     def view(self) -> dict[str, np.ndarray]:
-        """The filled part of every column."""
-        return {name: col[: self.n] for name, col in self.columns.items()}
+        """Every column by name (not ``stage_days``)."""
+        return {name: getattr(self, name) for name in COLUMNS}
+
+
+def week_edges(horizon: float) -> np.ndarray:
+    """Edges of the weekly series: every 7 days from day 0, the last week ending at the horizon."""
+    edges = np.arange(0.0, horizon + 7.0, 7.0)
+    edges[-1] = max(edges[-1], horizon)
+    edges = edges[edges <= horizon + 7.0]
+    if edges[-1] < horizon:
+        edges = np.append(edges, horizon)
+    return edges
+
+
+class RunningColumns:
+    """Columns of rows kept for the whole run, appended block by block in block order.
+
+    Blocks finish in any order; a block's rows wait until every earlier block
+    has been appended, so rows stay in lead order. Rows go into chunks of a
+    fixed size, so appending never copies what is stored and no storage sits
+    idle; :meth:`view` joins the chunks once, at the end.
+
+    Args:
+        dtypes: each column's dtype, and its row shape (``()`` for one value).
+        chunk_rows: rows per chunk.
+    """
+
+    def __init__(self, dtypes: dict[str, tuple[type, tuple[int, ...]]],
+                 chunk_rows: int = 1024) -> None:
+        self._dtypes = dtypes
+        self._chunk_rows = chunk_rows
+        self._chunks: list[dict[str, np.ndarray]] = []
+        self._free = 0  # empty rows left in the last chunk
+        self.n = 0
+        self._next = 0  # the block whose rows come next
+        self._waiting: dict[int, dict[str, np.ndarray]] = {}
+
+    def add(self, number: int, rows: dict[str, np.ndarray]) -> None:
+        """The rows of block ``number`` (every block number once, possibly with no rows)."""
+        self._waiting[number] = rows
+        while self._next in self._waiting:
+            self._append(self._waiting.pop(self._next))
+            self._next += 1
+
+    def _append(self, rows: dict[str, np.ndarray]) -> None:
+        count = len(next(iter(rows.values())))
+        done = 0
+        while done < count:
+            if self._free == 0:
+                self._chunks.append({name: np.empty((self._chunk_rows, *shape), dtype=dtype)
+                                     for name, (dtype, shape) in self._dtypes.items()})
+                self._free = self._chunk_rows
+            at = self._chunk_rows - self._free
+            take = min(self._free, count - done)
+            for name, values in rows.items():
+                self._chunks[-1][name][at: at + take] = values[done: done + take]
+            self._free -= take
+            done += take
+        self.n += count
+
+    def view(self) -> dict[str, np.ndarray]:
+        """Every column, rows in block order; joins the chunks into one the first time."""
+        if len(self._chunks) != 1 or self._free:
+            joined = {name: np.concatenate([chunk[name] for chunk in self._chunks]
+                                           or [np.empty((0, *shape), dtype=dtype)])[: self.n]
+                      for name, (dtype, shape) in self._dtypes.items()}
+            self._chunks, self._free = [joined], 0
+            self._chunk_rows = self.n
+        return self._chunks[0]
+
+
+# Columns of a won deal kept for the whole run (besides ``stage_days``).
+WON_COLUMNS = ("created", "mql_time", "outcome_time", "first_response_hours", "value",
+               "discount", "pushed", "segment", "source")
+
+
+class LeadTotals:
+    """What the metrics need of every counted lead, folded in block by block.
+
+    Counted leads are those created in ``[0, horizon)``; warm-up leads only
+    occupied reps. Counts, sums and weekly bins add up block by block. Won
+    deals and first-response times are kept per block and joined in lead order
+    (:meth:`won`, :meth:`response_hours`), so medians, quantiles and sums over
+    them are the same as over one table of all leads.
+
+    Args:
+        horizon: the end of the run (days).
+        period_starts: start day of each timeline period (sums by period).
+        stages: pipeline stages.
+        keep_blocks: keep every folded block, for per-lead records.
+    """
+
+    def __init__(self, horizon: float, period_starts: list[float], stages: int,
+                 keep_blocks: bool) -> None:
+        self.period_starts = list(period_starts)
+        self.stages = stages
+        self.edges = week_edges(horizon)
+        # Pipeline value and leads in the system are read just before each week ends.
+        self.week_ends = np.minimum(self.edges[1:], horizon) - 1e-9
+        weeks, periods = self.edges.size - 1, len(self.period_starts)
+        self.leads = 0
+        self.mqls = 0
+        self.sqls = 0
+        self.opportunities = 0  # reached the second stage (``stage_reached >= 1``)
+        self.recycled = 0
+        self.outcomes = np.zeros(len(Outcome), dtype=np.int64)
+        self.reasons = np.zeros(len(Reason), dtype=np.int64)
+        self.wait_days_sum = 0.0
+        self.assigned = 0
+        self.mqls_by_period = np.zeros(periods, dtype=np.int64)
+        self.sql_value_by_period = np.zeros(periods)  # list value of SQLs by period of sql_time
+        self.leads_by_week = np.zeros(weeks)
+        self.mqls_by_week = np.zeros(weeks)
+        # Opened or closed in time for week end ``j`` (from ``week_ends[j]`` on; ``weeks``: never).
+        self.pipeline_opened = np.zeros(weeks + 1)
+        self.pipeline_closed = np.zeros(weeks + 1)
+        self.wip_opened = np.zeros(weeks + 1)
+        self.wip_closed = np.zeros(weeks + 1)
+        self._won = RunningColumns({**{name: (COLUMNS[name][0], ()) for name in WON_COLUMNS},
+                                    "stage_days": (np.float64, (stages,))})
+        self._responses = RunningColumns({"hours": (np.float64, ())})
+        self.blocks: dict[int, LeadBlock] | None = {} if keep_blocks else None
+
+    def _period(self, times: np.ndarray) -> np.ndarray:
+        return np.maximum(np.searchsorted(self.period_starts, times, side="right") - 1, 0)
+
+    def _from_week(self, times: np.ndarray) -> np.ndarray:
+        """Index of the first week end at or after each time (``weeks`` if none)."""
+        return np.searchsorted(self.week_ends, times, side="left")
+
+    def add(self, block: LeadBlock) -> None:
+        """Fold in a block whose leads have all finished (or the run has ended)."""
+        counted = block.created >= 0.0
+        c = {name: col[counted] for name, col in block.view().items()}
+        weeks = self.edges.size - 1
+        self.leads += int(counted.sum())
+        mql_time = c["mql_time"][~np.isnan(c["mql_time"])]
+        self.mqls += mql_time.size
+        sql = ~np.isnan(c["sql_time"])
+        self.sqls += int(sql.sum())
+        self.opportunities += int(np.sum(c["stage_reached"] >= 1))
+        self.recycled += int(np.sum(c["recycled"] > 0))
+        self.outcomes += np.bincount(c["outcome"], minlength=len(Outcome))
+        self.reasons += np.bincount(c["reason"], minlength=len(Reason))
+        assigned = c["wait_days"][~np.isnan(c["wait_days"])]
+        self.wait_days_sum += float(assigned.sum())
+        self.assigned += assigned.size
+        periods = len(self.period_starts)
+        self.mqls_by_period += np.bincount(self._period(mql_time), minlength=periods)
+        self.sql_value_by_period += np.bincount(
+            self._period(c["sql_time"][sql]), weights=c["deal_size"][sql], minlength=periods)
+        self.leads_by_week += np.histogram(c["created"], bins=self.edges)[0]
+        self.mqls_by_week += np.histogram(mql_time, bins=self.edges)[0]
+        end = np.where(np.isnan(c["outcome_time"]), np.inf, c["outcome_time"])
+        self.pipeline_opened += np.bincount(self._from_week(c["sql_time"][sql]),
+                                            weights=c["deal_size"][sql], minlength=weeks + 1)
+        self.pipeline_closed += np.bincount(self._from_week(end[sql]),
+                                            weights=c["deal_size"][sql], minlength=weeks + 1)
+        self.wip_opened += np.bincount(self._from_week(c["created"]), minlength=weeks + 1)
+        self.wip_closed += np.bincount(self._from_week(end), minlength=weeks + 1)
+        won = c["outcome"] == Outcome.WON
+        self._won.add(block.number, {**{name: c[name][won] for name in WON_COLUMNS},
+                                     "stage_days": block.stage_days[counted][won]})
+        hours = c["first_response_hours"]
+        self._responses.add(block.number, {"hours": hours[~np.isnan(hours)]})
+        if self.blocks is not None:
+            self.blocks[block.number] = block
+
+    def open_at_week_ends(self, opened: np.ndarray, closed: np.ndarray) -> np.ndarray:
+        """Open amount at each week end from what opened and closed by then."""
+        weeks = self.edges.size - 1
+        return np.cumsum(opened)[:weeks] - np.cumsum(closed)[:weeks]
+
+    def won(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Columns of the counted won deals in lead order, and their ``stage_days`` rows."""
+        columns = self._won.view()
+        return {name: columns[name] for name in WON_COLUMNS}, columns["stage_days"]
+
+    def response_hours(self) -> np.ndarray:
+        """First-response delay (hours) of every counted lead a rep responded to, in lead order."""
+        return self._responses.view()["hours"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 import simpy
 
@@ -25,7 +26,7 @@ class RepPool:
         env: simpy.Environment,
         reps: int,
         slots: int,
-        on_expired: Callable[[int, float], None],
+        on_expired: Callable[[Any, float], None],
         count_from: float = 0.0,
     ) -> None:
         self.env = env
@@ -33,7 +34,7 @@ class RepPool:
         self.capacity = reps * slots
         self.active = [0] * reps
         self.busy = 0
-        self._queue: deque[tuple[simpy.Event, int, float]] = deque()
+        self._queue: deque[tuple[simpy.Event, Any, float]] = deque()
         self._on_expired = on_expired
         self._count_from = count_from
         self._last_change = count_from
@@ -58,16 +59,29 @@ class RepPool:
         self.active[rep] += 1
         self.busy += 1
 
-    def request(self, lead: int, expires_at: float) -> simpy.Event:
+    def take_free_slot(self) -> int | None:
+        """Take a free slot now for the least-loaded rep and return the rep, if any is free.
+
+        The same as :meth:`request` when a slot is free, without an event to
+        wait for; ``None`` when every slot is busy (then ``request``).
+        """
+        if self.busy >= self.capacity:
+            return None
+        rep = self.active.index(min(self.active))  # the first of the least loaded
+        self._take(rep)
+        return rep
+
+    def request(self, lead: Any, expires_at: float) -> simpy.Event:
         """An event that fires with a rep's index once a slot is free for ``lead``.
+
+        ``lead`` identifies the lead to ``on_expired``; the pool never looks inside it.
 
         With free slots the least-loaded rep takes the lead at once; otherwise
         the lead waits. It never fires if the window closes first.
         """
         event = self.env.event()
-        if self.busy < self.capacity:
-            rep = min(range(len(self.active)), key=self.active.__getitem__)
-            self._take(rep)
+        rep = self.take_free_slot()
+        if rep is not None:
             event.succeed(rep)
         else:
             self._queue.append((event, lead, expires_at))
@@ -88,7 +102,7 @@ class RepPool:
             event.succeed(rep)
             return
 
-    def close(self, horizon: float) -> list[int]:
+    def close(self, horizon: float) -> list[Any]:
         """Settle the queue at the end of the run; return the leads still waiting."""
         self._accumulate()
         waiting = []

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sim.executors import Execution, Task, open_executor
 from sim.metrics import METRIC_NAMES
 from sim.scenario import Scenario
-from sim.simulation import SimulationResult, simulate
 from sim.stats import summarise
 
 
@@ -24,6 +24,10 @@ class RunResult:
         summary: one row per metric with mean and 95% CI.
         timeseries: weekly series of every replication (column ``replication``).
         leads: per-lead records of every replication, if requested.
+        won_deals: one compact row per won deal of every replication (column
+            ``replication``; see :func:`sim.metrics.won_deals`), always kept.
+        first_responses: first-response delay of every lead a rep responded to
+            (columns ``replication``, ``hours``), always kept.
     """
 
     scenario: Scenario
@@ -32,6 +36,8 @@ class RunResult:
     summary: pd.DataFrame
     timeseries: pd.DataFrame
     leads: pd.DataFrame | None
+    won_deals: pd.DataFrame | None = None
+    first_responses: pd.DataFrame | None = None
 
     def metric(self, name: str) -> dict[str, float]:
         """``{"mean", "ci_low", "ci_high"}`` of one metric."""
@@ -44,6 +50,7 @@ def run_replications(
     replications: int | None = None,
     seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    execution: Execution | None = None,
 ) -> RunResult:
     """Run independent replications ``0 .. n-1`` of a scenario.
 
@@ -52,14 +59,26 @@ def run_replications(
         replications: how many; defaults to ``scenario.replications``.
         seed: root seed; defaults to ``scenario.seed``.
         progress: called with (done, total) after each replication.
+        execution: where to run them (:class:`sim.executors.Execution`); by
+            default one after the other in this process. The results are the
+            same on any executor and any number of workers.
+
+    Raises:
+        sim.executors.ExecutorError: a Dask cluster that cannot be started or reached.
     """
     n = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
-    results: list[SimulationResult] = []
-    for r in range(n):
-        results.append(simulate(scenario, seed=seed, replication=r))
+    tasks = [Task(scenario.name, scenario, seed, r, keep_series=True) for r in range(n)]
+    done = 0
+
+    def count(_: object) -> None:
+        nonlocal done
+        done += 1
         if progress is not None:
-            progress(r + 1, n)
+            progress(done, n)
+
+    with open_executor(execution) as executor:
+        results = [res.detail for res in executor.run(tasks, count) if res.detail is not None]
     per_rep = pd.DataFrame([{"replication": res.replication, **res.metrics} for res in results])
     series = pd.concat(
         [res.timeseries.assign(replication=res.replication) for res in results],
@@ -71,4 +90,12 @@ def run_replications(
             [res.leads.assign(replication=res.replication) for res in results if res.leads
              is not None], ignore_index=True,
         )
-    return RunResult(scenario, seed, per_rep, summarise(per_rep, METRIC_NAMES), series, leads)
+    won = [res.won_deals.assign(replication=res.replication)
+           for res in results if res.won_deals is not None]
+    responses = [pd.DataFrame({"replication": res.replication, "hours": res.first_response_hours})
+                 for res in results if res.first_response_hours is not None]
+    return RunResult(
+        scenario, seed, per_rep, summarise(per_rep, METRIC_NAMES), series, leads,
+        won_deals=pd.concat(won, ignore_index=True) if won else None,
+        first_responses=pd.concat(responses, ignore_index=True) if responses else None,
+    )

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from sim.metrics import compute_metrics, lead_records, weekly_timeseries
+from sim.metrics import (
+    compute_metrics,
+    first_response_hours,
+    lead_records,
+    weekly_timeseries,
+    won_deals,
+)
 from sim.model import FunnelModel
 from sim.scenario import Scenario
 from sim.streams import make_streams
@@ -21,6 +28,9 @@ class SimulationResult:
         timeseries: weekly series from day 0.
         leads: per-lead records, or ``None`` unless requested.
         seed, replication: what reproduces this result.
+        won_deals: one compact row per won deal (see :func:`sim.metrics.won_deals`),
+            kept whatever ``record_leads`` says; reports draw cycle times from it.
+        first_response_hours: first-response delay of every lead a rep responded to.
     """
 
     metrics: dict[str, float]
@@ -28,6 +38,8 @@ class SimulationResult:
     leads: pd.DataFrame | None
     seed: int
     replication: int
+    won_deals: pd.DataFrame | None = None
+    first_response_hours: np.ndarray | None = None
 
 
 def simulate(
@@ -45,13 +57,15 @@ def simulate(
         record_leads: keep per-lead records; defaults to ``scenario.record_leads``.
     """
     seed = scenario.seed if seed is None else seed
-    model = FunnelModel(scenario, make_streams(seed, replication))
-    model.run()
     keep = scenario.record_leads if record_leads is None else record_leads
+    model = FunnelModel(scenario, make_streams(seed, replication), keep_leads=keep)
+    model.run()
     return SimulationResult(
         metrics=compute_metrics(model),
         timeseries=weekly_timeseries(model),
         leads=lead_records(model) if keep else None,
         seed=seed,
         replication=replication,
+        won_deals=won_deals(model),
+        first_response_hours=first_response_hours(model),
     )

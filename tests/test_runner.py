@@ -50,7 +50,8 @@ def test_write_run_writes_every_table_atomically(run, tmp_path: Path) -> None:
     out = write_run(run, tmp_path / "r", datetime.now(), datetime.now())
     names = {p.name for p in out.iterdir()}
     assert names == {"summary.csv", "replications.csv", "timeseries.csv", "leads.csv",
-                     "scenario.yaml", "result.json", "manifest.json"}
+                     "scenario.yaml", "result.json", "manifest.json",
+                     "report.html", "figures", "tables"}
     assert [p.name for p in tmp_path.iterdir()] == ["r"]  # no temporary folder left
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == run.seed and manifest["packages"]["simpy"]

@@ -1,0 +1,297 @@
+"""The report of a sweep or an optimisation: the best value, and how flat the optimum is.
+
+It takes a plain per-point table, so any experiment runner can write it; it
+never runs the simulation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
+
+from sim.report import figures as fg
+from sim.report import html as h
+from sim.report import tables as tb
+from sim.report.common import SEEDING, files_html, reproducibility_html, resolved
+from sim.report.files import REPORT, ReportFiles, atomic_folder
+from sim.scenario import Scenario
+
+STAT_COLUMNS = ("mean", "ci_low", "ci_high", "n")
+
+
+def write_sweep_report(
+    points: pd.DataFrame,
+    keys: Sequence[str],
+    out_dir: Path,
+    *,
+    objective: str = "revenue",
+    maximize: bool = True,
+    kind: Literal["sweep", "optimize"] = "sweep",
+    scenario: Scenario | None = None,
+    evaluations: pd.DataFrame | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    title: str | None = None,
+    manifest: dict[str, Any] | None = None,
+) -> Path:
+    """Write the report of a sweep (or optimisation) atomically; return ``report.html``.
+
+    Args:
+        points: one row per evaluated point: one column per varied key (named
+            by its dotted path, e.g. ``marketing.brand_share``), the objective's
+            ``mean``, ``ci_low``, ``ci_high`` (95% CI over replications) and
+            optionally ``n``; other metrics as ``<metric>`` or ``<metric>_mean``
+            columns, with ``<metric>_ci_low`` / ``<metric>_ci_high`` where known.
+        keys: the varied keys, in the order to draw them (the first across).
+        out_dir: the report folder (created if missing; files already there are kept).
+        objective: the metric optimised (a name of :data:`sim.metrics.METRIC_NAMES`
+            or any label).
+        maximize: whether more of the objective is better.
+        kind: ``"sweep"`` (a grid) or ``"optimize"`` (a search; the title says so).
+        scenario: the base scenario the keys were varied in, for the assumptions.
+        evaluations: for an optimisation, the points in the order evaluated
+            (``evaluation`` or the row order, and ``mean``), drawn as progress.
+        replications: replications per point.
+        seed: the root seed (the same at every point: common random numbers).
+        title: the page title.
+        manifest: versions and times, shown under assumptions.
+    """
+    keys = list(keys)
+    missing = [c for c in [*keys, "mean", "ci_low", "ci_high"] if c not in points.columns]
+    if missing:
+        raise ValueError(f"points: expected columns {missing}; got {list(points.columns)}")
+    if points.empty:
+        raise ValueError("points: expected at least one evaluated point; got none")
+    meta = tb.info(objective)
+    best = best_point(points, maximize)
+    with atomic_folder(out_dir) as tmp:
+        files = ReportFiles(tmp)
+        points_csv = files.table("points", points)
+        sections: list[tuple[str, str, str]] = []
+        body = h.cards_html(_cards(points, keys, best, meta, maximize))
+        body += h.paragraphs(summary_sentences(points, keys, best, meta, maximize, kind))
+        sections.append(("summary", "Summary", h.section("summary", "Executive summary", body)))
+
+        body = _figures(files, points, keys, best, meta, maximize, points_csv)
+        if evaluations is not None and not evaluations.empty:
+            body += files.figure(
+                "progress", _progress_figure(evaluations, meta, maximize),
+                "The objective at each evaluated point in the order the search tried them, "
+                "and the best so far.", csv=files.table("evaluations", evaluations),
+            )
+        body += h.table_html(_points_rows(points, keys, best, maximize), csv=points_csv,
+                             caption="Every point (best first)",
+                             formats={"mean": meta.kind, "ci_low": meta.kind,
+                                      "ci_high": meta.kind},
+                             headers={"ci_low": "95% CI low", "ci_high": "95% CI high"},
+                             row_class=lambda r: "changed" if r.get("best") == "best" else "")
+        label = "Response" if kind == "sweep" else "Search"
+        sections.append(("response", label, h.section(
+            "response", f"{meta.label} across {_join(keys)}", body)))
+
+        body = ""
+        if scenario is not None:
+            body += h.details("The base scenario (YAML)",
+                              h.pre(yaml.safe_dump(resolved(scenario), sort_keys=False)))
+        rows = [("Varied keys", ", ".join(keys)), ("Points", str(len(points))),
+                ("Objective", f"{objective} ({'maximised' if maximize else 'minimised'})")]
+        if replications is not None:
+            rows.append(("Replications", f"{replications} per point ({SEEDING}); the same "
+                         "seeds at every point (common random numbers)"))
+        if seed is not None:
+            rows.insert(0, ("Root seed", str(seed)))
+        body += reproducibility_html(rows, manifest)
+        body += files_html([(rel, "table") for rel in files.written if rel.endswith(".csv")])
+        sections.append(("assumptions", "Assumptions", h.section(
+            "assumptions", "Assumptions and how to reproduce this report", body)))
+
+        what = "Sweep" if kind == "sweep" else "Optimisation"
+        title = title or (f"Leadflow {what.lower()}: {tb.in_sentence(meta.label)} over "
+                          f"{_join(keys)}")
+        base = f"base scenario '{scenario.name}', " if scenario is not None else ""
+        subtitle = (f"{what} of {objective} over {_join(keys)}: {base}{len(points)} points"
+                    f"{f', {replications} replications each' if replications else ''}.")
+        files.write_html(h.page(title, subtitle, sections))
+    return out_dir / REPORT
+
+
+def best_point(points: pd.DataFrame, maximize: bool = True) -> pd.Series:
+    """The row with the best objective mean."""
+    means = points["mean"].astype(float)
+    return points.loc[means.idxmax() if maximize else means.idxmin()]
+
+
+def near_best(points: pd.DataFrame, best: pd.Series, maximize: bool = True) -> pd.DataFrame:
+    """Points whose mean lies within the best point's 95% CI: as good, as far as we can tell."""
+    if math.isnan(best["ci_low"]) or math.isnan(best["ci_high"]):
+        return points[points["mean"] == best["mean"]]
+    bound = best["ci_low"] if maximize else best["ci_high"]
+    return points[points["mean"] >= bound] if maximize else points[points["mean"] <= bound]
+
+
+def summary_sentences(points: pd.DataFrame, keys: Sequence[str], best: pd.Series,
+                      meta: tb.MetricInfo, maximize: bool,
+                      kind: Literal["sweep", "optimize"] = "sweep") -> list[str]:
+    """Plain sentences: the best value, and how flat the optimum is."""
+    at = ", ".join(f"{k} = {_value(best[k])}" for k in keys)
+    verb = "The sweep" if kind == "sweep" else "The search"
+    texts = [f"{verb} finds the {'highest' if maximize else 'lowest'} "
+             f"{tb.in_sentence(meta.label)} at {at}: "
+             f"{tb.fmt_ci(best['mean'], best['ci_low'], best['ci_high'], meta.kind)}."]
+    close = near_best(points, best, maximize)
+    if len(points) > 1:
+        ranges = "; ".join(
+            f"{k} from {_value(close[k].min())} to {_value(close[k].max())}" for k in keys)
+        texts.append(
+            f"{len(close)} of {len(points)} points {'has' if len(close) == 1 else 'have'} "
+            f"a mean within the best point's 95% CI ({ranges}): "
+            + ("the optimum is flat over that range, so the choice within it can rest on "
+               "other grounds (the short term, risk, cost)." if len(close) > 1 else
+               "the optimum is sharp, so the exact value matters.")
+        )
+        worst = points.loc[points["mean"].idxmin() if maximize else points["mean"].idxmax()]
+        if best["mean"]:
+            loss = (worst["mean"] - best["mean"]) / abs(best["mean"])
+            texts.append(
+                f"The worst point ({', '.join(f'{k} = {_value(worst[k])}' for k in keys)}) "
+                f"gives {tb.fmt(worst['mean'], meta.kind)}, {abs(100 * loss):.1f}% "
+                f"{'less' if maximize else 'more'} than the best."
+            )
+    return texts
+
+
+def _value(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, int | float | np.number) else str(x)
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _cards(points: pd.DataFrame, keys: Sequence[str], best: pd.Series, meta: tb.MetricInfo,
+           maximize: bool) -> list[h.Card]:
+    close = near_best(points, best, maximize)
+    cards = [h.Card(f"Best {k}", _value(best[k]),
+                    f"within the best's CI: {_value(close[k].min())} to "
+                    f"{_value(close[k].max())}") for k in keys]
+    ci = ("" if math.isnan(best["ci_low"]) else
+          f"95% CI {tb.fmt(best['ci_low'], meta.kind)} to {tb.fmt(best['ci_high'], meta.kind)}")
+    cards.append(h.Card(f"{meta.label} at best", tb.fmt(best["mean"], meta.kind), ci))
+    return cards
+
+
+def _other_metrics(points: pd.DataFrame, keys: Sequence[str]) -> list[str]:
+    """Metric names of the extra columns (``x`` or ``x_mean``), in column order."""
+    out: list[str] = []
+    for col in points.columns:
+        if col in keys or col in STAT_COLUMNS or col.endswith(("_ci_low", "_ci_high")):
+            continue
+        if not pd.api.types.is_numeric_dtype(points[col]):
+            continue
+        name = col.removesuffix("_mean")
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def _figures(files: ReportFiles, points: pd.DataFrame, keys: Sequence[str], best: pd.Series,
+             meta: tb.MetricInfo, maximize: bool, points_csv: str) -> str:
+    label = meta.label
+    if len(keys) == 1:
+        key = keys[0]
+        body = files.figure(
+            "response_curve",
+            fg.response_curve_figure(points, key, label, best[key], meta.kind),
+            f"{label} at each value of {key}: mean over replications with its 95% CI band; "
+            "the star is the best point, the dotted line the best point's lower bound "
+            "(points above it are as good as far as the replications can tell).",
+            csv=points_csv,
+        )
+        others = _other_metrics(points, keys)
+        if others:
+            body += files.figure(
+                "other_metrics", fg.sweep_metrics_figure(points, key, others[:9]),
+                f"Other metrics along {key}: what the best {tb.in_sentence(label)} costs "
+                "elsewhere.",
+                csv=points_csv,
+            )
+        return body
+    if len(keys) == 2:
+        x_key, y_key = keys
+        body = files.figure(
+            "heatmap",
+            fg.heatmap_figure(points, x_key, y_key, label, (best[x_key], best[y_key]),
+                              meta.kind),
+            f"{label} (mean over replications) at each combination of {x_key} and {y_key}; "
+            "the best cell is outlined.", csv=points_csv,
+        )
+        if points[y_key].nunique() <= 8:
+            body += files.figure(
+                "response_curves", _slices_figure(points, x_key, y_key, meta, best),
+                f"{label} against {x_key}, one line per value of {y_key}, with 95% CI bands.",
+                csv=points_csv,
+            )
+        return body
+    return files.figure(
+        "profiles", fg.profile_figure(points, keys, label, meta.kind, maximize),
+        f"For each key, the {'best' if maximize else 'lowest'} {tb.in_sentence(label)} over "
+        "the "
+        "other keys at each of its values.", csv=points_csv,
+    )
+
+
+@fg.styled
+def _slices_figure(points: pd.DataFrame, x_key: str, y_key: str, meta: tb.MetricInfo,
+                   best: pd.Series) -> Figure:
+    fig, axes = fg.new_figure(10, 4.6)
+    ax = axes[0, 0]
+    for i, (y, rows) in enumerate(points.sort_values(x_key).groupby(y_key, sort=True)):
+        x = rows[x_key].to_numpy(dtype=float)
+        ax.fill_between(x, rows["ci_low"], rows["ci_high"], color=fg.color(i), alpha=0.18,
+                        linewidth=0)
+        ax.plot(x, rows["mean"], marker="o", color=fg.color(i), markersize=3,
+                linestyle=fg.LINESTYLES[i % len(fg.LINESTYLES)], label=f"{y_key} = {y:g}")
+    ax.plot([best[x_key]], [best["mean"]], marker="*", markersize=16, color="black",
+            linestyle="none", label="best")
+    ax.set_xlabel(x_key)
+    ax.set_ylabel(f"{meta.label} ({fg.unit(meta.kind)})")
+    fg.axis_format(ax.yaxis, meta.kind)
+    ax.legend(loc="best", fontsize=9)
+    ax.set_title(f"{meta.label} against {x_key}")
+    return fig
+
+
+@fg.styled
+def _progress_figure(evaluations: pd.DataFrame, meta: tb.MetricInfo, maximize: bool
+                     ) -> Figure:
+    fig, axes = fg.new_figure(10, 3.8)
+    ax = axes[0, 0]
+    order = (evaluations.sort_values("evaluation") if "evaluation" in evaluations
+             else evaluations)
+    x = np.arange(1, len(order) + 1)
+    y = order["mean"].to_numpy(dtype=float)
+    ax.plot(x, y, "o", color=fg.color(0), markersize=4, label="evaluated point")
+    running = np.maximum.accumulate(y) if maximize else np.minimum.accumulate(y)
+    ax.step(x, running, where="post", color=fg.color(3), label="best so far")
+    ax.set_xlabel("evaluation")
+    ax.set_ylabel(f"{meta.label} ({fg.unit(meta.kind)})")
+    fg.axis_format(ax.yaxis, meta.kind)
+    ax.legend(loc="lower right" if maximize else "upper right")
+    ax.set_title("Search progress")
+    return fig
+
+
+def _points_rows(points: pd.DataFrame, keys: Sequence[str], best: pd.Series,
+                 maximize: bool) -> pd.DataFrame:
+    cols = [*keys, "mean", "ci_low", "ci_high"]
+    rows = points[cols].copy()
+    rows["best"] = ["best" if i == best.name else "" for i in points.index]
+    return rows.sort_values("mean", ascending=not maximize).reset_index(drop=True)

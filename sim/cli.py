@@ -31,6 +31,7 @@ from sim.designs import (
     spec_from_json,
 )
 from sim.executors import Execution, ExecutorError, available_cores, open_executor
+from sim.experiment_report import write_experiment_report
 from sim.experiment_summary import experiment_table
 from sim.experiments import run_experiment, write_results
 from sim.loading import ScenarioError, load_scenario
@@ -493,12 +494,16 @@ def _execute(args: argparse.Namespace, spec: Spec, execution: Execution,
             session.update(finished=_now(), status="complete")
             store.update_manifest(status="complete", finished=session["finished"],
                                   replications=result.replications, sessions=sessions)
+    # Drawn from the finished tables: the simulation is not run again.
+    report = write_experiment_report(result, store.folder, store.manifest)
     if args.json:
         print(json.dumps(result.to_json(), allow_nan=False))
     elif not args.quiet:
         print(text)
     if not args.quiet:
-        print(f"Results written to {store.folder}", file=sys.stderr if args.json else sys.stdout)
+        stream = sys.stderr if args.json else sys.stdout
+        print(f"Results written to {store.folder}", file=stream)
+        print(f"Report: {report}", file=stream)
     return 0
 
 

@@ -6,6 +6,7 @@ import csv
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -48,6 +49,15 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 def number(text: str) -> float | None:
     return None if text == "" or math.isnan(float(text)) else float(text)
+
+
+def assert_report(folder: Path) -> None:
+    """``report.html`` is there and every image in it is a data: URI or an existing file."""
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    sources = re.findall(r'<img[^>]*\ssrc="([^"]*)"', page)
+    assert sources, "the report shows no figure"
+    for src in sources:
+        assert src.startswith("data:") or (folder / src).is_file(), src
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -106,7 +116,9 @@ def test_compare_writes_tidy_tables_scenarios_and_a_manifest(compare_run: Any) -
     _, out = compare_run
     assert {p.name for p in out.iterdir()} == {
         "experiment.json", "replications.jsonl", "manifest.json", "replications.csv",
-        "summary.csv", "differences.csv", "result.json", "summary.txt", "scenarios"}
+        "summary.csv", "differences.csv", "result.json", "summary.txt", "scenarios",
+        "report.html", "figures", "tables"}
+    assert_report(out)
     rows = read_csv(out / "replications.csv")
     assert [(r["scenario"], int(r["replication"])) for r in rows] == [
         (s, r) for s in ("eight-reps", "three-reps") for r in range(3)]
@@ -161,6 +173,8 @@ def test_sweep_end_to_end_on_a_grid_of_two_parameters(files: dict[str, Path],
         for key in ("mean", "ci_low", "ci_high"):
             assert stats[key] == number(row[key])
     assert json.loads((out / "result.json").read_text()) == data
+    assert_report(out)
+    assert f"Report: {out / 'report.html'}" in proc.stderr
 
 
 def test_optimize_end_to_end_finds_the_analytic_optimum(files: dict[str, Path],
@@ -183,6 +197,8 @@ def test_optimize_end_to_end_finds_the_analytic_optimum(files: dict[str, Path],
         assert number(row["mean"]) == point["objective"]["mean"]
         assert number(row["difference"]) == point["difference_to_best"]["mean"]
         assert (row["near_optimal"] == "True") == point["near_optimal"]
+    assert_report(out)
+    assert f"Report: {out / 'report.html'}" in text
 
 
 def test_a_local_dask_cluster_gives_the_same_numbers_as_local_processes(
@@ -249,6 +265,7 @@ def test_resume_after_a_killed_sweep_equals_an_uninterrupted_one(
 
     assert main(["sweep", "--resume", str(out), "--quiet", "--workers", "1"]) == 0
     assert_same_tables(out, uninterrupted)
+    assert_report(out)
     lines = log.read_text().splitlines()
     assert len(lines) == SWEEP_TASKS  # nothing finished before the kill was run again
     manifest = json.loads((out / "manifest.json").read_text())

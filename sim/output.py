@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import platform
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata
@@ -22,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from sim.report.files import atomic_folder
 from sim.report.run_report import render_run_report
 from sim.runner import RunResult
 from sim.scenario import Scenario
@@ -120,9 +118,7 @@ def write_run(run: RunResult, out_dir: Path, started: datetime, finished: dateti
         baseline: the scenario the report lists changes against; default
             ``scenarios/baseline.yaml``.
     """
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with atomic_folder(out_dir) as tmp:
         run.summary.to_csv(tmp / "summary.csv", index=False)
         run.per_replication.to_csv(tmp / "replications.csv", index=False)
         run.timeseries.to_csv(tmp / "timeseries.csv", index=False)
@@ -134,16 +130,4 @@ def write_run(run: RunResult, out_dir: Path, started: datetime, finished: dateti
         (tmp / "manifest.json").write_text(json.dumps(recorded, indent=2) + "\n")
         if report:
             render_run_report(run, tmp, baseline, manifest=recorded, existing=out_dir)
-        if out_dir.exists():
-            for item in tmp.iterdir():
-                target = out_dir / item.name
-                if item.is_dir() and target.is_dir():  # a report's figures/ and tables/
-                    shutil.rmtree(target)
-                os.replace(item, target)
-            tmp.rmdir()
-        else:
-            os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir

@@ -34,6 +34,7 @@ import bisect
 import gc
 import heapq
 import math
+import threading
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -523,6 +524,11 @@ class FunnelModel:
         return t, self.stages, _stage_days(start, ends), (d, size * (1.0 - d), pulled is not None)
 
 
+_gc_pause_lock = threading.Lock()
+_gc_pauses = 0  # runs of this process now inside _cyclic_gc_paused
+_gc_was_enabled = False  # the collector's state before the first of them
+
+
 @contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for the block (as it was after).
@@ -532,14 +538,22 @@ def _cyclic_gc_paused() -> Iterator[None]:
     Finished processes are freed by reference counting, so little piles up
     meanwhile (the cycles of processes still waiting when the run stops, about
     a tenth of an object per lead); the collector takes them once it runs again.
+    Runs in several threads of one process share the pause: the last to end
+    restores the collector.
     """
-    enabled = gc.isenabled()
-    gc.disable()
+    global _gc_pauses, _gc_was_enabled
+    with _gc_pause_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _gc_pause_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def _stage_days(start: float, ends: list[float]) -> list[float]:

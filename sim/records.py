@@ -112,8 +112,9 @@ class RunningColumns:
 
     Blocks finish in any order; a block's rows wait until every earlier block
     has been appended, so rows stay in lead order. Rows go into chunks of a
-    fixed size, so appending never copies what is stored and no storage sits
-    idle; :meth:`view` joins the chunks once, at the end.
+    fixed size, so appending never copies what is stored and little storage
+    sits idle; :meth:`view` joins the chunks into one (once, if nothing is
+    added after it).
 
     Args:
         dtypes: each column's dtype, and its row shape (``()`` for one value).
@@ -145,10 +146,11 @@ class RunningColumns:
                 self._chunks.append({name: np.empty((self._chunk_rows, *shape), dtype=dtype)
                                      for name, (dtype, shape) in self._dtypes.items()})
                 self._free = self._chunk_rows
-            at = self._chunk_rows - self._free
+            last = self._chunks[-1]
+            at = len(next(iter(last.values()))) - self._free
             take = min(self._free, count - done)
             for name, values in rows.items():
-                self._chunks[-1][name][at: at + take] = values[done: done + take]
+                last[name][at: at + take] = values[done: done + take]
             self._free -= take
             done += take
         self.n += count
@@ -160,7 +162,6 @@ class RunningColumns:
                                            or [np.empty((0, *shape), dtype=dtype)])[: self.n]
                       for name, (dtype, shape) in self._dtypes.items()}
             self._chunks, self._free = [joined], 0
-            self._chunk_rows = self.n
         return self._chunks[0]
 
 

@@ -25,6 +25,15 @@ def test_running_columns_keep_block_order_whatever_order_blocks_finish() -> None
     assert columns.view()["x"] is view["x"]  # joined once
 
 
+def test_running_columns_take_rows_after_a_view() -> None:
+    columns = RunningColumns({"x": (np.float64, ())}, chunk_rows=2)
+    columns.add(0, {"x": np.array([1.0, 2.0, 3.0])})
+    np.testing.assert_array_equal(columns.view()["x"], [1, 2, 3])
+    columns.add(1, {"x": np.array([])})
+    columns.add(2, {"x": np.array([4.0, 5.0, 6.0])})
+    np.testing.assert_array_equal(columns.view()["x"], [1, 2, 3, 4, 5, 6])
+
+
 def test_running_columns_empty() -> None:
     view = RunningColumns({"x": (np.float64, ()), "d": (np.float64, (4,))}).view()
     assert view["x"].shape == (0,) and view["d"].shape == (0, 4)

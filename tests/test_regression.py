@@ -18,6 +18,7 @@ it replaced did.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import sys
@@ -30,6 +31,7 @@ import simpy
 
 from sim import load_scenario, simulate
 from sim.arrivals import times_within_day, times_within_days
+from sim.model import _cyclic_gc_paused
 from sim.reps import RepPool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,6 +144,23 @@ def test_a_free_slot_goes_to_the_rep_a_request_would_get() -> None:
         assert at_once.active == by_request.active
     assert at_once.take_free_slot() is None  # all 12 slots busy: a lead must queue
     assert not by_request.request(99, math.inf).triggered
+
+
+def test_a_run_pauses_the_cyclic_collector_and_restores_it() -> None:
+    assert gc.isenabled()
+    with _cyclic_gc_paused():
+        assert not gc.isenabled()
+        with _cyclic_gc_paused():  # another run of this process, e.g. in a thread
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
 
 
 def _write() -> None:

@@ -55,9 +55,9 @@ sys.path.insert(0, str(BENCH))
 from reference_funnel import reference_funnel  # noqa: E402
 
 from sim import load_scenario, run_replications, simulate  # noqa: E402
-from sim.executors import Execution, available_cores  # noqa: E402
-from sim.model import FunnelModel  # noqa: E402
-from sim.streams import make_streams  # noqa: E402
+from sim.experiments.executors import Execution, available_cores  # noqa: E402
+from sim.model.funnel import FunnelModel  # noqa: E402
+from sim.model.streams import make_streams  # noqa: E402
 
 BASELINE = REPO / "scenarios" / "baseline.yaml"
 ENTERPRISE = BENCH / "enterprise_1m.yaml"

@@ -18,7 +18,7 @@ import sys
 import numpy as np
 
 from sim import load_scenario
-from sim.executors import Execution, Task, available_cores, open_executor
+from sim.experiments.executors import Execution, Task, available_cores, open_executor
 
 METRICS = ("revenue", "contribution", "deals_won", "sqls", "cycle_days_median")
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from sim.report import html as h
 from sim.report.files import environment
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 SEEDING = "replication r uses numpy SeedSequence(seed, spawn_key=(r,))"
 

@@ -19,7 +19,7 @@ from sim.report import html as h
 from sim.report import tables as tb
 from sim.report.common import SEEDING, files_html, reproducibility_html, resolved
 from sim.report.files import REPORT, ReportFiles, atomic_folder
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 # The metrics the verdicts and the differences figure speak about, in reading order.
 KEY_METRICS: tuple[str, ...] = (
@@ -49,14 +49,14 @@ def write_compare_report(
     Args:
         per_replication: one row per (scenario, replication): columns ``scenario``,
             ``replication`` and one column per metric (the names of
-            :data:`sim.metrics.METRIC_NAMES`; missing ones are skipped).
+            :data:`sim.results.metrics.METRIC_NAMES`; missing ones are skipped).
         differences: paired differences vs the reference scenario, one row per
             (metric, scenario): ``metric``, ``scenario``, ``mean_diff`` (scenario
             minus reference), ``ci_low``, ``ci_high`` (95% CI of the paired
             difference) and ``verdict`` (free text shown as given, e.g. "better").
         timeseries: weekly rows of every (scenario, replication): ``scenario``,
             ``replication``, ``week``, ``day`` and the series of
-            :func:`sim.metrics.weekly_timeseries`; ``None`` leaves out the
+            :func:`sim.results.metrics.weekly_timeseries`; ``None`` leaves out the
             over-time section.
         out_dir: the report folder (created if missing; files already there are kept).
         reference: the scenario the differences are taken against; default the
@@ -65,7 +65,7 @@ def write_compare_report(
         horizon_days: the common horizon; default from ``scenarios`` or ``timeseries``.
         scenarios: name -> scenario as run, for the assumptions section.
         won_deals: optional won-deal rows with a ``scenario`` column (see
-            :func:`sim.metrics.won_deals`), for cycle-time distributions.
+            :func:`sim.results.metrics.won_deals`), for cycle-time distributions.
         first_responses: optional ``scenario``, ``replication``, ``hours`` rows.
         seed: the root seed shared by the scenarios (common random numbers).
         title: the page title; default names the scenarios.

@@ -1,6 +1,6 @@
 """The report of one run: an executive summary, then figures and tables to dig into.
 
-Built from a :class:`sim.runner.RunResult` only; the simulation is never run
+Built from a :class:`sim.experiments.runner.RunResult` only; the simulation is never run
 again. The report folder gets ``report.html`` (self-contained), the figures
 as PNG and SVG under ``figures/`` and the tables behind them under ``tables/``.
 """
@@ -15,18 +15,18 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.experiments.runner import RunResult
 from sim.report import figures as fg
 from sim.report import html as h
 from sim.report import tables as tb
 from sim.report.common import SEEDING, files_html, reproducibility_html, resolved
 from sim.report.files import REPORT, ReportFiles, atomic_folder
-from sim.runner import RunResult
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE_FILE = ROOT / "scenarios" / "baseline.yaml"
 
-# The run's own tables, written by :func:`sim.output.write_run`; linked when present.
+# The run's own tables, written by :func:`sim.apps.run_folder.write_run`; linked when present.
 RUN_TABLES: tuple[tuple[str, str], ...] = (
     ("summary.csv", "every metric: mean, 95% CI, replications"),
     ("replications.csv", "one row per replication, one column per metric"),
@@ -46,7 +46,7 @@ def load_baseline() -> Scenario | None:
     """
     if not BASELINE_FILE.is_file():
         return None
-    from sim.loading import ScenarioError, load_scenario  # keeps module imports one-way
+    from sim.scenario.loading import ScenarioError, load_scenario  # keeps module imports one-way
 
     try:
         return load_scenario(BASELINE_FILE)
@@ -65,7 +65,7 @@ def write_run_report(run: RunResult, out_dir: Path, baseline: Scenario | None = 
         out_dir: the report folder (created if missing).
         baseline: the scenario to list changes against; default
             ``scenarios/baseline.yaml``.
-        manifest: seeds, versions and times (:func:`sim.output.manifest`), shown
+        manifest: seeds, versions and times (:func:`sim.apps.run_folder.manifest`), shown
             under Assumptions; without it the report gives the versions it sees.
     """
     with atomic_folder(out_dir) as tmp:
@@ -78,7 +78,7 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
                       existing: Path | None = None) -> Path:
     """Write the report's files into ``folder`` as they are (no atomic rename).
 
-    :func:`sim.output.write_run` calls this on its own temporary folder.
+    :func:`sim.apps.run_folder.write_run` calls this on its own temporary folder.
 
     Args:
         run: the replications of one scenario.

@@ -21,7 +21,7 @@ from sim.report import html as h
 from sim.report import tables as tb
 from sim.report.common import SEEDING, files_html, reproducibility_html, resolved
 from sim.report.files import REPORT, ReportFiles, atomic_folder
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 STAT_COLUMNS = ("mean", "ci_low", "ci_high", "n")
 
@@ -51,7 +51,7 @@ def write_sweep_report(
             columns, with ``<metric>_ci_low`` / ``<metric>_ci_high`` where known.
         keys: the varied keys, in the order to draw them (the first across).
         out_dir: the report folder (created if missing; files already there are kept).
-        objective: the metric optimised (a name of :data:`sim.metrics.METRIC_NAMES`
+        objective: the metric optimised (a name of :data:`sim.results.metrics.METRIC_NAMES`
             or any label).
         maximize: whether more of the objective is better.
         kind: ``"sweep"`` (a grid) or ``"optimize"`` (a search; the title says so).

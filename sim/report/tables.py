@@ -3,7 +3,7 @@
 Every function here is pure: DataFrames in, a tidy DataFrame out (one row per
 observation, one column per variable), so a figure and its CSV always show
 the same numbers. Means come with 95% Student-t intervals over replications
-(:func:`sim.stats.mean_ci`); distributions pool the replications.
+(:func:`sim.experiments.statistics.mean_ci`); distributions pool the replications.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from sim.stats import mean_ci
-from sim.summary import format_value
+from sim.experiments.statistics import mean_ci
+from sim.report.text import format_value
 
 Kind = Literal["count", "money", "percent", "days", "hours", "number"]
 
@@ -28,7 +28,7 @@ class MetricInfo:
 
     Attributes:
         label: a short name in plain words.
-        kind: how to format it (see :func:`sim.summary.format_value`).
+        kind: how to format it (see :func:`sim.report.text.format_value`).
         better: +1 if more is better, -1 if less is better, 0 if neither.
     """
 

@@ -1,0 +1,529 @@
+"""Command-line interface: ``run``, ``compare``, ``sweep``, ``optimize``, ``validate``, ``schema``.
+
+Bad input (a missing file, bad YAML, an unknown key, a value out of range, a
+bad option) prints one line on stderr and exits with code 2; nothing is
+written. ``run.py`` at the repository root only calls :func:`main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
+from tqdm import tqdm
+
+from sim.apps.run_folder import PACKAGES, default_report_dir, environment, result_json, write_run
+from sim.experiments.designs import (
+    CompareSpec,
+    ExperimentError,
+    OptimizeSpec,
+    Spec,
+    Stopping,
+    SweepSpec,
+    check_metric,
+    parse_param,
+    parse_vary,
+    spec_from_json,
+)
+from sim.experiments.executors import Execution, ExecutorError, available_cores, open_executor
+from sim.experiments.experiment import run_experiment, write_results
+from sim.experiments.runner import run_replications
+from sim.experiments.store import ExperimentStore, StoreError
+from sim.report.experiment_report import write_experiment_report
+from sim.report.experiment_text import experiment_table
+from sim.report.files import REPORT
+from sim.report.text import summary_table
+from sim.scenario.loading import ScenarioError, load_scenario
+from sim.scenario.schema import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline.yaml"
+DEFAULT_REPORTS = ROOT / "reports"
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """A bad command line; the message is one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage mistakes as one line instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a seed >= 0, got {value}")
+    return value
+
+
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of days > 0, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``run.py``."""
+    parser = _Parser(
+        prog="run.py",
+        description="Simulate B2B leads from marketing spend to won or lost deals. "
+        "With no command, runs scenarios/baseline.yaml.",
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a scenario and write its report")
+    run.add_argument("file", nargs="?", type=Path, default=DEFAULT_SCENARIO,
+                     help="scenario YAML file (default: scenarios/baseline.yaml)")
+    run.add_argument("--replications", "-n", type=_positive_int,
+                     help="number of replications (default: the file's)")
+    run.add_argument("--seed", type=_seed, help="root seed (default: the file's)")
+    run.add_argument("--horizon-days", type=_days, help="simulated days (default: the file's)")
+    run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a key by dotted path, e.g. sales.reps=8 or "
+                     "sales.stages.0.advance_probability=0.7 (repeatable)")
+    run.add_argument("--out", type=Path, help="folder for the results "
+                     "(default: reports/<name>-<timestamp>)")
+    run.add_argument("--json", action="store_true",
+                     help="print one JSON object with every metric's mean and 95%% CI")
+    run.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    _add_execution_options(run)
+    _add_experiment_parsers(sub)
+
+    val = sub.add_parser("validate", help="check a scenario file (exit 0 if valid, 2 if not)")
+    val.add_argument("file", type=Path)
+    val.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+
+    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+
+    wks = sub.add_parser("workshop", help="start the workshop app for trainers (a web page)")
+    wks.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1: this machine only; "
+                     "0.0.0.0 shares it on the room's network)")
+    wks.add_argument("--port", type=_port, default=8501, help="port (default 8501)")
+    return parser
+
+
+def _load(args: argparse.Namespace, file: Path | None = None) -> Scenario:
+    overrides: list[str] = list(args.sets)
+    scenario = load_scenario(args.file if file is None else file, overrides)
+    extra: dict[str, Any] = {}
+    for option, key in (("replications", "replications"), ("seed", "seed"),
+                        ("horizon_days", "horizon_days")):
+        value = getattr(args, option, None)
+        if value is not None:
+            extra[key] = value
+    try:
+        return scenario.with_overrides(extra) if extra else scenario
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        option = "--" + str(err["loc"][0]).replace("_", "-")
+        raise UsageError(
+            f"{option}: expected: {err['msg'].lower()}; got {err['input']!r}"
+        ) from None
+
+
+class _ProgressBar:
+    """A tqdm bar with an ETA on stderr, fed with (done, total) replications.
+
+    It shows only once a run has lasted two seconds, starts from the
+    replications already done (a resumed experiment), follows a total that
+    grows (sequential stopping), and clears itself when the work is done.
+    """
+
+    def __init__(self, delay_seconds: float = 2.0) -> None:
+        self.delay_seconds = delay_seconds
+        self._bar: tqdm[Any] | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if done < total:
+                self._bar = tqdm(total=total, initial=done, unit="replication",
+                                 delay=self.delay_seconds, file=sys.stderr,
+                                 dynamic_ncols=True, leave=False)
+            return
+        self._bar.total = total
+        self._bar.update(done - self._bar.n)
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        """Remove the bar (it is created again if more work is reported)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _progress(enabled: bool) -> _ProgressBar | None:
+    return _ProgressBar() if enabled else None
+
+
+def _close_progress(show: _ProgressBar | None) -> None:
+    if show is not None:
+        show.close()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run replications, print a summary (or JSON) and write the results."""
+    scenario = _load(args)
+    out_dir = args.out if args.out is not None else default_report_dir(
+        DEFAULT_REPORTS, scenario.name)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    execution = _execution(args)
+    started = datetime.now().astimezone()
+    show = _progress(not args.quiet and sys.stdout.isatty() and sys.stderr.isatty())
+    try:
+        run = run_replications(scenario, progress=show, execution=execution)
+    finally:
+        _close_progress(show)
+    written = write_run(run, out_dir, started, datetime.now().astimezone())
+    if args.json:
+        print(json.dumps(result_json(run)))
+    elif not args.quiet:
+        print(summary_table(run))
+    if not args.quiet:
+        stream = sys.stderr if args.json else sys.stdout
+        print(f"Results written to {written}", file=stream)
+        print(f"Report: {written / REPORT}", file=stream)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate a scenario; print what it is."""
+    scenario = _load(args)
+    print(f"{args.file}: valid scenario '{scenario.name}' ({scenario.horizon_days:g} days, "
+          f"{scenario.replications} replications, {len(scenario.timeline)} timeline changes)")
+    return 0
+
+
+def cmd_schema(_: argparse.Namespace) -> int:
+    """Print the JSON Schema of scenario files."""
+    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    return 0
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {value}")
+    return value
+
+
+def cmd_workshop(args: argparse.Namespace) -> int:
+    """Serve the workshop app (Streamlit) until Ctrl-C; see sim/apps/workshop."""
+    from sim.apps.workshop.launch import run  # the app's dependencies load only for this command
+
+    return run(args.host, args.port)
+
+
+# --- experiments: compare, sweep, optimize ----------------------------------------------
+
+EXPERIMENT_PACKAGES = (*PACKAGES, "tqdm", "dask", "distributed")
+# Options that define an experiment: with --resume they come from the stored folder.
+_SPEC_OPTIONS = (("files", "scenario files"), ("file", "a scenario file"), ("sets", "--set"),
+                 ("vary", "--vary"), ("param", "--param"), ("objective", "--objective"),
+                 ("goal", "--goal"), ("points", "--points"), ("refinements", "--refinements"),
+                 ("replications", "--replications"), ("seed", "--seed"),
+                 ("horizon_days", "--horizon-days"), ("precision", "--precision"),
+                 ("max_replications", "--max-replications"), ("out", "--out"))
+
+
+def _precision(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a relative precision such as 0.02, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a relative precision > 0, got {text}")
+    return value
+
+
+def _add_execution_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", "-j", type=_positive_int, metavar="N",
+                        help="worker processes (default: every core, "
+                        f"{available_cores()} here); the numbers do not depend on it")
+    parser.add_argument("--executor", choices=("local", "dask"), default="local",
+                        help="local processes (default) or a Dask distributed cluster")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="address of a running Dask scheduler, e.g. tcp://host:8786 "
+                        "(with --executor dask; without it a local cluster is started)")
+
+
+def _add_experiment_options(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--replications", "-n", type=_positive_int, metavar="N",
+                        help=f"replications per {what} (default: the first file's)")
+    parser.add_argument("--seed", type=_seed, metavar="S",
+                        help=f"root seed, common to every {what} (default: the first file's)")
+    parser.add_argument("--horizon-days", type=_days, metavar="D",
+                        help="simulated days (default: the file's)")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a key by dotted path in every scenario (repeatable)")
+    parser.add_argument("--precision", type=_precision, metavar="REL",
+                        help="sequential stopping: add replications until the 95%% CI "
+                        "half-width of the objective is within REL of its mean (0.02 is 2%%) "
+                        f"at every {what}")
+    parser.add_argument("--max-replications", type=_positive_int, metavar="N",
+                        help=f"most replications --precision may reach "
+                        f"(default: {Stopping.max_replications})")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="folder for the results "
+                        "(default: reports/<command>-<name>-<timestamp>)")
+    parser.add_argument("--resume", type=Path, metavar="DIR",
+                        help="finish an interrupted experiment in DIR, reusing its finished "
+                        "replications (its settings come from DIR)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object with the same numbers as the tables")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    _add_execution_options(parser)
+
+
+def _add_experiment_parsers(sub: Any) -> None:
+    cmp = sub.add_parser(
+        "compare", help="compare scenarios with common random numbers and paired differences",
+        description="Run every scenario with the same seed and replications (common random "
+        "numbers) and report paired differences to the first (the reference) with 95%% CIs "
+        "and a verdict per metric.")
+    cmp.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                     help="two or more scenario files; the first is the reference")
+    cmp.add_argument("--objective", metavar="METRIC",
+                     help=f"metric checked by --precision (default: {Stopping.objective})")
+    _add_experiment_options(cmp, "scenario")
+
+    swp = sub.add_parser(
+        "sweep", help="run a grid over one or more parameters",
+        description="Run every point of a grid over dotted keys (like --set), all with the "
+        "same seed and replications, and report every metric per point with 95%% CIs.")
+    swp.add_argument("file", nargs="?", type=Path, help="the base scenario file")
+    swp.add_argument("--vary", action="append", default=[], metavar="KEY=VALUES",
+                     help="a swept key: a,b,c or start:stop:step (stop included), e.g. "
+                     "marketing.brand_share=0:1:0.25 (repeatable: a grid)")
+    swp.add_argument("--objective", metavar="METRIC",
+                     help=f"metric for the best point and --precision "
+                     f"(default: {Stopping.objective})")
+    swp.add_argument("--goal", choices=("max", "min"),
+                     help="best is the highest or lowest objective (default: from the metric)")
+    _add_experiment_options(swp, "point")
+
+    opt = sub.add_parser(
+        "optimize", help="find the best value of a parameter under uncertainty",
+        description="Search [LOW, HIGH] for the value of KEY with the best mean objective: a "
+        "grid refined around the best point, common random numbers at every value, a "
+        "bootstrap CI for the best value and the range that is within noise of it.")
+    opt.add_argument("file", nargs="?", type=Path, help="the base scenario file")
+    opt.add_argument("--param", metavar="KEY=LOW:HIGH",
+                     help="the parameter and its search interval, e.g. "
+                     "marketing.brand_share=0:1")
+    opt.add_argument("--objective", metavar="METRIC", help="the metric to optimise, e.g. "
+                     "contribution")
+    opt.add_argument("--goal", choices=("max", "min"),
+                     help="maximise or minimise (default: from the metric)")
+    opt.add_argument("--points", type=_positive_int, metavar="K",
+                     help=f"values per round (default: {OptimizeSpec.points_per_round})")
+    opt.add_argument("--refinements", type=int, metavar="R",
+                     help=f"rounds around the best after the first "
+                     f"(default: {OptimizeSpec.refinements})")
+    _add_experiment_options(opt, "value")
+
+
+def _execution(args: argparse.Namespace) -> Execution:
+    if args.scheduler is not None and args.executor != "dask":
+        raise UsageError(f"--scheduler {args.scheduler}: only with --executor dask")
+    return Execution(kind=args.executor, workers=args.workers, scheduler=args.scheduler)
+
+
+def _stopping(args: argparse.Namespace, base: Scenario, objective: str | None) -> Stopping:
+    objective = check_metric(objective or Stopping.objective)
+    cap = args.max_replications or max(Stopping.max_replications, base.replications)
+    if cap < base.replications:
+        raise UsageError(f"--max-replications: expected at least the replications "
+                         f"({base.replications}), got {cap}")
+    return Stopping(base.replications, args.precision, cap, objective)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare scenarios with common random numbers; print paired differences."""
+    if args.resume is not None:
+        return _resume(args)
+    if len(args.files) < 2:
+        raise UsageError("compare: expected two or more scenario files; the first is the "
+                         "reference")
+    scenarios = [_load(args, file) for file in args.files]
+    spec = CompareSpec.build(scenarios, [str(f) for f in args.files],
+                             stopping=_stopping(args, scenarios[0], args.objective))
+    return _start(args, spec, "compare-" + "-".join(spec.labels[:3]))
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run a grid of scenarios with common random numbers; print results per point."""
+    if args.resume is not None:
+        return _resume(args)
+    if args.file is None:
+        raise UsageError("sweep: expected a scenario file (or --resume DIR)")
+    if not args.vary:
+        raise UsageError("sweep: expected at least one --vary KEY=VALUES")
+    base = _load(args, args.file)
+    axes = [parse_vary(option) for option in args.vary]
+    spec = SweepSpec.build(base, axes, str(args.file),
+                           stopping=_stopping(args, base, args.objective), goal=args.goal)
+    return _start(args, spec, f"sweep-{base.name}")
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    """Find the best value of a parameter; print it with its CI and the flat top."""
+    if args.resume is not None:
+        return _resume(args)
+    if args.file is None:
+        raise UsageError("optimize: expected a scenario file (or --resume DIR)")
+    if args.param is None or args.objective is None:
+        raise UsageError("optimize: expected --param KEY=LOW:HIGH and --objective METRIC")
+    base = _load(args, args.file)
+    key, low, high = parse_param(args.param)
+    spec = OptimizeSpec.build(
+        base, key, low, high, check_metric(args.objective), args.goal, str(args.file),
+        stopping=_stopping(args, base, args.objective),
+        points_per_round=args.points or OptimizeSpec.points_per_round,
+        refinements=OptimizeSpec.refinements if args.refinements is None else args.refinements)
+    return _start(args, spec, f"optimize-{base.name}")
+
+
+def _start(args: argparse.Namespace, spec: Spec, name: str) -> int:
+    """Run a new, fully validated experiment into a new results folder."""
+    out_dir = args.out if args.out is not None else default_report_dir(DEFAULT_REPORTS, name)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    if (out_dir / ExperimentStore.SPEC).exists():
+        raise UsageError(f"--out {out_dir}: holds an experiment already; finish it with "
+                         f"--resume {out_dir}, or choose another folder")
+    scenarios = (spec.scenarios if isinstance(spec, CompareSpec) else (spec.base,))
+    labels = spec.labels if isinstance(spec, CompareSpec) else (spec.base.name,)
+    files = spec.files if isinstance(spec, CompareSpec) else (spec.file,)
+    manifest = {
+        "command": spec.command, "scenarios": list(labels), "files": list(files),
+        "seed": spec.seed,
+        "replication_seeds": "numpy SeedSequence(seed, spawn_key=(replication,)), the same "
+        "for every scenario and point (common random numbers)",
+        "resolved_scenarios": {label: s.expanded().model_dump(mode="json")
+                               for label, s in zip(labels, scenarios, strict=True)},
+        **environment(EXPERIMENT_PACKAGES),
+        "started": _now(), "finished": None, "sessions": [],
+    }
+    execution = _execution(args)
+    return _execute(args, spec, execution,
+                    lambda: ExperimentStore.create(out_dir, spec.to_json(), manifest))
+
+
+def _resume(args: argparse.Namespace) -> int:
+    """Finish an interrupted experiment from its folder."""
+    for option, name in _SPEC_OPTIONS:
+        if getattr(args, option, None) not in (None, [], False):
+            raise UsageError(f"--resume: {name} cannot be given with it; the experiment's "
+                             f"settings are stored in {args.resume / ExperimentStore.SPEC}")
+    execution = _execution(args)
+    store = ExperimentStore.open(args.resume)
+    command = store.spec.get("command")
+    if command != args.command:
+        raise UsageError(f"--resume {args.resume}: holds a {command}, not a {args.command}; "
+                         f"use: run.py {command} --resume {args.resume}")
+    try:
+        spec = spec_from_json(store.spec)
+    except (KeyError, TypeError, ValueError, ValidationError) as exc:
+        raise UsageError(f"--resume {args.resume}: {ExperimentStore.SPEC} cannot be used "
+                         f"({' '.join(str(exc).split())[:200]})") from None
+    return _execute(args, spec, execution, lambda: store)
+
+
+def _now() -> str:
+    return datetime.now().astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _execute(args: argparse.Namespace, spec: Spec, execution: Execution,
+             open_store: Callable[[], ExperimentStore]) -> int:
+    """Start the executor, then the results folder; run, write the tables, print."""
+    show = _progress(not args.quiet and sys.stdout.isatty() and sys.stderr.isatty())
+    # The executor starts first: a cluster that cannot be reached writes nothing.
+    with open_executor(execution) as executor:
+        store = open_store()
+        with store:
+            session = {"started": _now(), "finished": None, "status": "running",
+                       **execution.describe(), "resumed_replications": len(store.results)}
+            sessions = [*store.manifest.get("sessions", []), session]
+            store.update_manifest(status="running", sessions=sessions)
+            try:
+                result = run_experiment(spec, executor, store, show)
+            except KeyboardInterrupt:
+                _close_progress(show)
+                session.update(finished=_now(), status="interrupted")
+                store.update_manifest(status="interrupted", sessions=sessions)
+                print(f"interrupted: {len(store.results)} finished replications are kept in "
+                      f"{store.folder}; finish with: run.py {spec.command} --resume "
+                      f"{store.folder}", file=sys.stderr)
+                return 130
+            _close_progress(show)
+            text = experiment_table(result)
+            write_results(store, result, text)
+            session.update(finished=_now(), status="complete")
+            store.update_manifest(status="complete", finished=session["finished"],
+                                  replications=result.replications, sessions=sessions)
+    # Drawn from the finished tables: the simulation is not run again.
+    report = write_experiment_report(result, store.folder, store.manifest)
+    if args.json:
+        print(json.dumps(result.to_json(), allow_nan=False))
+    elif not args.quiet:
+        print(text)
+    if not args.quiet:
+        stream = sys.stderr if args.json else sys.stdout
+        print(f"Results written to {store.folder}", file=stream)
+        print(f"Report: {report}", file=stream)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        argv = ["run"]
+    commands = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep,
+                "optimize": cmd_optimize, "validate": cmd_validate, "schema": cmd_schema,
+                "workshop": cmd_workshop}
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            raise UsageError("run.py: expected a command: run, compare, sweep, optimize, "
+                             "validate or schema (see --help)")
+        return commands[args.command](args)
+    except (ScenarioError, UsageError, ExperimentError, StoreError, ExecutorError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return 130

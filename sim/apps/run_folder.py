@@ -1,0 +1,133 @@
+"""Writing a run's results: tidy CSV tables, the resolved scenario, a manifest, the report.
+
+A run's folder is first written under a hidden temporary name next to its
+destination and then renamed into place, so a folder under ``reports/`` is
+either complete or absent: an interrupted write never leaves half a report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import subprocess
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.experiments.runner import RunResult
+from sim.report.files import atomic_folder
+from sim.report.run_report import render_run_report
+from sim.scenario.schema import Scenario
+
+PACKAGES = ("simpy", "numpy", "pandas", "scipy", "pydantic", "pyyaml")
+
+
+def result_json(run: RunResult) -> dict[str, Any]:
+    """The machine-readable summary printed by ``run --json`` (NaN as null)."""
+    s = run.scenario
+    metrics = {
+        row.metric: {k: finite(getattr(row, k)) for k in ("mean", "ci_low", "ci_high")}
+        for row in run.summary.itertuples()
+    }
+    return {
+        "scenario": s.name,
+        "seed": run.seed,
+        "replications": len(run.per_replication),
+        "horizon_days": s.horizon_days,
+        "metrics": metrics,
+    }
+
+
+def finite(x: float | None) -> float | None:
+    """A number for JSON: NaN (undefined) becomes ``None`` (null)."""
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def default_report_dir(reports: Path, name: str, now: datetime | None = None) -> Path:
+    """``reports/<name>-<YYYYmmdd-HHMMSS>``, with a suffix if that exists already."""
+    now = now or datetime.now()
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name) or "scenario"
+    base = reports / f"{safe}-{now:%Y%m%d-%H%M%S}"
+    candidate, k = base, 1
+    while candidate.exists():
+        k += 1
+        candidate = base.with_name(f"{base.name}-{k}")
+    return candidate
+
+
+def environment(packages: Sequence[str] = PACKAGES) -> dict[str, Any]:
+    """Python and package versions and the git revision (``None`` outside a checkout)."""
+    versions = {}
+    for pkg in packages:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    return {"python": platform.python_version(), "packages": versions,
+            "git_revision": _git_revision()}
+
+
+def manifest(run: RunResult, started: datetime, finished: datetime) -> dict[str, Any]:
+    """What reproduces the run: seeds, versions, git revision, times."""
+    return {
+        "scenario": run.scenario.name,
+        "seed": run.seed,
+        "replications": len(run.per_replication),
+        "replication_seeds": "numpy SeedSequence(seed, spawn_key=(replication,))",
+        "horizon_days": run.scenario.horizon_days,
+        "started": started.astimezone(UTC).isoformat(timespec="seconds"),
+        "finished": finished.astimezone(UTC).isoformat(timespec="seconds"),
+        **environment(),
+    }
+
+
+def _git_revision() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+            cwd=Path(__file__).resolve().parent, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    """The scenario as run, as YAML: every preset field written out, the timeline as given."""
+    resolved = scenario.expanded().model_dump(mode="json")
+    resolved["timeline"] = scenario.model_dump(mode="json")["timeline"]
+    return yaml.safe_dump(resolved, sort_keys=False)
+
+
+def write_run(run: RunResult, out_dir: Path, started: datetime, finished: datetime,
+              *, report: bool = True, baseline: Scenario | None = None) -> Path:
+    """Write every table of a run to ``out_dir`` atomically and return it.
+
+    Args:
+        run: the replications of one scenario.
+        out_dir: the run's folder.
+        started: when the run started.
+        finished: when it finished.
+        report: also write ``report.html`` with its ``figures/`` and ``tables/``
+            (:mod:`sim.report`; drawn from ``run``, the simulation is not run again).
+        baseline: the scenario the report lists changes against; default
+            ``scenarios/baseline.yaml``.
+    """
+    with atomic_folder(out_dir) as tmp:
+        run.summary.to_csv(tmp / "summary.csv", index=False)
+        run.per_replication.to_csv(tmp / "replications.csv", index=False)
+        run.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+        if run.leads is not None:
+            run.leads.to_csv(tmp / "leads.csv", index=False)
+        (tmp / "scenario.yaml").write_text(scenario_yaml(run.scenario), encoding="utf-8")
+        (tmp / "result.json").write_text(json.dumps(result_json(run), indent=2) + "\n")
+        recorded = manifest(run, started, finished)
+        (tmp / "manifest.json").write_text(json.dumps(recorded, indent=2) + "\n")
+        if report:
+            render_run_report(run, tmp, baseline, manifest=recorded, existing=out_dir)
+    return out_dir

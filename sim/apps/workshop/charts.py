@@ -1,0 +1,180 @@
+"""The app's charts: tidy tables in, Vega-Lite charts (Altair) out.
+
+The tables come from :mod:`sim.apps.workshop.logic` and :mod:`sim.apps.workshop.game`.
+The browser draws them, so they stay sharp on any projector and resize with the
+window; fonts are large enough to read from the back of a room. Colours are the
+report's colour-blind-safe palette (Okabe & Ito), baseline blue, yours orange.
+The HTML export draws the same tables with the report's matplotlib figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from sim.apps.workshop.logic import BASELINE_LABEL, YOURS_LABEL
+from sim.report.figures import OKABE_ITO
+
+FONT = 16
+TITLE_FONT = 19
+HEIGHT = 320
+
+
+def _big(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Room-sized fonts, the legend on top, no chart border."""
+    return (chart
+            .configure_axis(labelFontSize=FONT, titleFontSize=FONT, labelLimit=320)
+            .configure_legend(labelFontSize=FONT, titleFontSize=FONT, orient="top",
+                              symbolSize=220, labelLimit=400)
+            .configure_title(fontSize=TITLE_FONT, anchor="start", offset=10)
+            .configure_view(strokeWidth=0))
+
+
+def _colours(names: Sequence[str]) -> alt.Scale:
+    return alt.Scale(domain=list(names), range=[OKABE_ITO[i % len(OKABE_ITO)]
+                                                for i in range(len(names))])
+
+
+def _order(df: pd.DataFrame, column: str = "scenario") -> list[str]:
+    names = [str(n) for n in pd.unique(df[column])]
+    preferred = [n for n in (BASELINE_LABEL, YOURS_LABEL) if n in names]
+    return preferred + [n for n in names if n not in preferred]
+
+
+def revenue_chart(cumulative: pd.DataFrame, title: str = "Revenue booked since day 0",
+                  markers: Sequence[tuple[float, str]] = ()) -> alt.TopLevelMixin:
+    """Cumulative revenue by week: a line per plan (or team) and its 95% CI band.
+
+    Args:
+        cumulative: :func:`sim.report.tables.cumulative_bookings` output with ``scenario``.
+        title: the chart's title.
+        markers: (day, label) vertical rules, e.g. the end of each round.
+    """
+    names = _order(cumulative)
+    # The band gets its own field: sharing the line's would merge (and hide) the legend.
+    data = cumulative.assign(band=cumulative["scenario"])
+    base = alt.Chart(data).encode(
+        x=alt.X("day:Q", title="days from day 0", scale=alt.Scale(nice=False),
+                axis=alt.Axis(tickCount=6)))
+    band = base.mark_area(opacity=0.18).encode(
+        y=alt.Y("ci_low:Q"), y2="ci_high:Q",
+        fill=alt.Fill("band:N", scale=_colours(names), legend=None))
+    line = base.mark_line(strokeWidth=4).encode(
+        y=alt.Y("mean:Q", title="revenue booked", axis=alt.Axis(format="~s")),
+        color=alt.Color("scenario:N", scale=_colours(names), title=None,
+                        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=5)),
+        tooltip=[alt.Tooltip("scenario:N", title="plan"), alt.Tooltip("day:Q", format=".0f"),
+                 alt.Tooltip("mean:Q", title="revenue", format=",.0f")])
+    layers = [band, line]
+    if markers:
+        rules = pd.DataFrame({"day": [d for d, _ in markers], "label": [t for _, t in markers]})
+        rule = alt.Chart(rules).mark_rule(strokeDash=[6, 4], color="#666666").encode(x="day:Q")
+        text = alt.Chart(rules).mark_text(align="left", dx=4, dy=-6, fontSize=FONT - 2,
+                                          color="#666666", baseline="top").encode(
+            x="day:Q", y=alt.value(0), text="label:N")
+        layers += [rule, text]
+    return _big(alt.layer(*layers).properties(title=title, height=HEIGHT, width="container"))
+
+
+def _funnel_long(funnel: pd.DataFrame) -> pd.DataFrame:
+    short = {"leads_created": "Leads", "mqls": "MQLs", "sqls": "SQLs",
+             "opportunities": "Opportunities", "deals_won": "Won"}
+    rows = []
+    for scenario, block in funnel.groupby("scenario", sort=False):
+        stages = block[block["part"] == "stage"].reset_index(drop=True)
+        for i in range(1, len(stages)):
+            a, b = stages.iloc[i - 1], stages.iloc[i]
+            rows.append({"scenario": scenario, "chart": "step",
+                         "step": f"{short.get(a['metric'], a['label'])} → "
+                                 f"{short.get(b['metric'], b['label'])}",
+                         "share": b["conversion"],
+                         "text": f"{100 * b['conversion']:.0f}%  ({b['mean']:,.0f})"})
+        for _, leak in block[block["part"] == "leak"].iterrows():
+            rows.append({"scenario": scenario, "chart": "leak", "step": leak["label"],
+                         "share": leak["share_of_leads"],
+                         "text": f"{100 * leak['share_of_leads']:.0f}%  ({leak['mean']:,.0f})"})
+    return pd.DataFrame(rows)
+
+
+def funnel_charts(funnel: pd.DataFrame) -> tuple[alt.TopLevelMixin, alt.TopLevelMixin]:
+    """The funnel (conversion at each step) and its leaks (share of all leads), per plan.
+
+    Args:
+        funnel: :func:`sim.report.tables.funnel_table` output with ``scenario``.
+
+    Returns:
+        (steps chart, leaks chart); bar labels give the share and the leads per replication.
+    """
+    long = _funnel_long(funnel)
+    names = _order(long)
+    out = []
+    for part, title, axis in (("step", "The funnel: share passing each step",
+                               "share of the previous stage"),
+                              ("leak", "Where leads leak", "share of all leads")):
+        data = long[long["chart"] == part]
+        order = list(pd.unique(data["step"]))
+        enc = {
+            "y": alt.Y("step:N", sort=order, title=None),
+            "yOffset": alt.YOffset("scenario:N", sort=names),
+            "x": alt.X("share:Q", title=axis, axis=alt.Axis(format="%"),
+                       scale=alt.Scale(domain=[0, min(1.0, float(data["share"].max()) * 1.45)])),
+        }
+        bars = alt.Chart(data).mark_bar(height={"band": 0.9}).encode(
+            color=alt.Color("scenario:N", scale=_colours(names), title=None), **enc)
+        labels = alt.Chart(data).mark_text(align="left", dx=5, fontSize=FONT - 1).encode(
+            text="text:N", **enc)
+        height = max(HEIGHT, 34 * len(order) * len(names))
+        out.append(_big(alt.layer(bars, labels).properties(title=title, height=height,
+                                                           width="container")))
+    return out[0], out[1]
+
+
+def cycle_chart(cycles: pd.DataFrame) -> alt.TopLevelMixin:
+    """Cycle times in days per plan (:func:`sim.apps.workshop.logic.cycle_rows`)."""
+    names = _order(cycles)
+    data = cycles.assign(text=[f"{v:.0f} d" if v == v else "-" for v in cycles["mean"]])
+    order = list(pd.unique(data["measure"]))
+    enc = {"y": alt.Y("measure:N", sort=order, title=None),
+           "yOffset": alt.YOffset("scenario:N", sort=names),
+           "x": alt.X("mean:Q", title="days (mean over replications)",
+                      scale=alt.Scale(domain=[0, float(data["mean"].max()) * 1.25]))}
+    bars = alt.Chart(data).mark_bar(height={"band": 0.9}).encode(
+        color=alt.Color("scenario:N", scale=_colours(names), title=None), **enc)
+    labels = alt.Chart(data).mark_text(align="left", dx=5, fontSize=FONT).encode(
+        text="text:N", **enc)
+    return _big(alt.layer(bars, labels).properties(title="Cycle time: lead to closed deal",
+                                                   height=HEIGHT, width="container"))
+
+
+def standings_chart(standings: pd.DataFrame) -> alt.TopLevelMixin:
+    """Contribution to date of each team after each round (:meth:`Game.standings`)."""
+    names = [str(n) for n in pd.unique(standings["team"])]
+    chart = alt.Chart(standings).mark_line(point=alt.OverlayMarkDef(size=160), strokeWidth=4
+                                           ).encode(
+        x=alt.X("round:O", title="after round", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("contribution_to_date:Q", title="contribution to date",
+                axis=alt.Axis(format="~s")),
+        color=alt.Color("team:N", scale=_colours(names), title=None),
+        tooltip=["team", "round", alt.Tooltip("contribution_to_date:Q", format=",.0f")])
+    return _big(chart.properties(title="Standings: contribution to date", height=HEIGHT,
+                                 width="container"))
+
+
+def equity_chart(equity: pd.DataFrame, markers: Sequence[tuple[float, str]] = ()
+                 ) -> alt.TopLevelMixin:
+    """Brand equity (0-1) of each team by week (:func:`sim.apps.workshop.game.brand_equity`)."""
+    names = [str(n) for n in pd.unique(equity["team"])]
+    line = alt.Chart(equity).mark_line(strokeWidth=4).encode(
+        x=alt.X("day:Q", title="days from day 0", scale=alt.Scale(nice=False),
+                axis=alt.Axis(tickCount=6)),
+        y=alt.Y("brand_equity:Q", title="brand equity (0-1)", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("team:N", scale=_colours(names), title=None))
+    layers = [line]
+    if markers:
+        rules = pd.DataFrame({"day": [d for d, _ in markers]})
+        layers.append(alt.Chart(rules).mark_rule(strokeDash=[6, 4], color="#666666")
+                      .encode(x="day:Q"))
+    return _big(alt.layer(*layers).properties(
+        title="Brand equity: what a brand cut costs later", height=HEIGHT, width="container"))

@@ -1,0 +1,356 @@
+"""Running replications serially, on local processes, or on a Dask cluster.
+
+A :class:`Task` is one replication of one scenario: the validated scenario, the
+root seed and the replication index. That is all a worker needs, because
+replication ``r`` of seed ``s`` always draws from ``SeedSequence(s,
+spawn_key=(r,))`` (see :mod:`sim.model.streams`): the numbers do not depend on which
+process, machine or order runs it. Executors hand each :class:`TaskResult` to
+a callback in the calling process as soon as it finishes (so it can be saved
+and counted), and return the results in the order of the tasks, so tables
+built from them are identical whatever the executor and the number of workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Literal
+
+from sim.results.replication import SimulationResult, simulate
+from sim.scenario.schema import Scenario
+
+ExecutorKind = Literal["local", "dask"]
+ResultCallback = Callable[["TaskResult"], None]
+
+
+class ExecutorError(Exception):
+    """An executor that cannot be started or reached; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One replication of one scenario, small enough to send to a worker.
+
+    Attributes:
+        point: which scenario of the experiment this is (a label or a key).
+        scenario: the validated scenario.
+        seed: root seed.
+        replication: replication index; with ``seed`` it fixes every random number.
+        keep_series: return the whole :class:`~sim.results.replication.SimulationResult`
+            (weekly time series, won deals, per-lead records if the scenario
+            records them); experiments need only the metrics, which keeps what
+            travels back from a worker small.
+    """
+
+    point: str
+    scenario: Scenario
+    seed: int
+    replication: int
+    keep_series: bool = False
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """``(point, replication)``: what identifies the result."""
+        return self.point, self.replication
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What a worker sends back for one task.
+
+    Attributes:
+        point, replication: the task's key.
+        metrics: metric name -> value.
+        detail: the whole result of the replication if the task asked for it.
+    """
+
+    point: str
+    replication: int
+    metrics: dict[str, float]
+    detail: SimulationResult | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """``(point, replication)``."""
+        return self.point, self.replication
+
+
+def run_task(task: Task) -> TaskResult:
+    """Simulate one task; the function every executor runs on its workers."""
+    result = simulate(task.scenario, seed=task.seed, replication=task.replication,
+                      record_leads=task.scenario.record_leads and task.keep_series)
+    return TaskResult(task.point, task.replication, result.metrics,
+                      result if task.keep_series else None)
+
+
+def available_cores() -> int:
+    """Cores this process may use (its CPU affinity where the system reports it)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How to run tasks: where, and on how many workers.
+
+    Attributes:
+        kind: ``"local"`` (this machine: in this process with one worker, else a
+            pool of processes) or ``"dask"`` (a Dask distributed cluster).
+        workers: local processes, or workers of the local Dask cluster; ``None``
+            means every available core. Ignored with a scheduler address (the
+            cluster has the workers it has).
+        scheduler: address of a running Dask scheduler (``tcp://host:8786``);
+            ``None`` with ``kind="dask"`` starts a local cluster for the run.
+    """
+
+    kind: ExecutorKind = "local"
+    workers: int | None = 1
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("local", "dask"):
+            raise ValueError(f"kind: expected 'local' or 'dask', got {self.kind!r}")
+        if self.workers is not None and self.workers < 1:
+            raise ValueError(f"workers: expected a whole number >= 1, got {self.workers}")
+        if self.scheduler is not None and self.kind != "dask":
+            raise ValueError("scheduler: only a Dask execution has a scheduler address")
+
+    @property
+    def worker_count(self) -> int:
+        """The number of workers asked for, with ``None`` resolved to the cores."""
+        return available_cores() if self.workers is None else self.workers
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-friendly record of the execution, for manifests."""
+        return {"executor": self.kind, "workers": None if self.scheduler else self.worker_count,
+                "scheduler": self.scheduler}
+
+
+class Executor(ABC):
+    """Runs tasks and returns their results in task order.
+
+    Executors are context managers: a pool or a cluster lives from ``__enter__``
+    (or the first :meth:`run`) to :meth:`close`, so the rounds of a sequential
+    or optimising experiment reuse it.
+    """
+
+    def run(self, tasks: Sequence[Task], on_result: ResultCallback | None = None,
+            ) -> list[TaskResult]:
+        """Run ``tasks``; call ``on_result`` here as each finishes, in any order.
+
+        Returns:
+            The results in the order of ``tasks``.
+        """
+        results: dict[tuple[str, int], TaskResult] = {}
+
+        def collect(result: TaskResult) -> None:
+            results[result.key] = result
+            if on_result is not None:
+                on_result(result)
+
+        self._run(list(tasks), collect)
+        return [results[task.key] for task in tasks]
+
+    @abstractmethod
+    def _run(self, tasks: list[Task], collect: ResultCallback) -> None:
+        """Run every task and pass each result to ``collect`` as it finishes."""
+
+    def close(self) -> None:  # noqa: B027 - most executors hold nothing to release
+        """Release workers; the executor cannot run tasks afterwards."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Runs every task in this process, one after the other."""
+
+    def _run(self, tasks: list[Task], collect: ResultCallback) -> None:
+        for task in tasks:
+            collect(run_task(task))
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches every process of the terminal's process group; only the
+    # parent should react (save what finished, stop the pool), not print a
+    # traceback from each worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _ready() -> bool:
+    return True
+
+
+def _process_context() -> multiprocessing.context.BaseContext:
+    """The cheapest safe way to start worker processes here.
+
+    A plain fork copies this process with the simulation already imported, so
+    workers start in milliseconds; it is safe on Linux while this process runs
+    a single thread (a fork copies no other thread, and so no lock another
+    thread might hold). Otherwise "forkserver" forks workers from a clean
+    single-threaded server that imports the simulation once (about a second),
+    and "spawn" is the portable fallback.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform == "linux" and "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["sim.experiments.executors"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class ProcessExecutor(Executor):
+    """Runs tasks on a pool of local processes (one task per process at a time).
+
+    The simulation is pure Python and holds the GIL, so processes, not threads,
+    give the speed-up. The workers start with the executor (before a progress
+    bar or anything else starts a thread, see :func:`_process_context`); a
+    batch of one task runs in this process.
+    """
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise ValueError(f"workers: expected a whole number >= 1, got {workers}")
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 1:
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(),
+                                             initializer=_ignore_sigint)
+            # With fork the first task starts every worker at once: do it now.
+            self._pool.submit(_ready).result()
+
+    def _run(self, tasks: list[Task], collect: ResultCallback) -> None:
+        if self._pool is None or len(tasks) <= 1:
+            SerialExecutor()._run(tasks, collect)
+            return
+        # Submit no more than a few tasks per worker ahead, so an interruption
+        # leaves little queued work and results stream back in a steady order.
+        pending: set[Future[TaskResult]] = set()
+        queue = iter(tasks)
+        try:
+            for task in queue:
+                pending.add(self._pool.submit(run_task, task))
+                if len(pending) >= 2 * self.workers:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    collect(future.result())
+                    task = next(queue, None)
+                    if task is not None:
+                        pending.add(self._pool.submit(run_task, task))
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the pool; workers finish the task they are running, if any.
+
+        Args:
+            wait: wait for the workers to exit; an interrupted run does not.
+        """
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+            self._pool = None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close(wait=exc_type is None)
+
+
+@dataclass
+class DaskExecutor(Executor):
+    """Runs tasks on a Dask distributed cluster.
+
+    With no scheduler address, a local cluster of ``workers`` single-threaded
+    worker processes is started and closed with the executor.
+
+    Attributes:
+        scheduler: address of a running scheduler, or ``None``.
+        workers: worker processes of the local cluster (ignored with an address).
+        connect_timeout: seconds to wait for the scheduler.
+    """
+
+    scheduler: str | None = None
+    workers: int = 1
+    connect_timeout: float = 10.0
+    _client: Any = field(default=None, init=False, repr=False)
+    _cluster: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Imported here: distributed is heavy, and only Dask runs need it.
+        from distributed import Client, LocalCluster
+
+        try:
+            if self.scheduler is None:
+                self._cluster = LocalCluster(
+                    n_workers=self.workers, threads_per_worker=1, processes=True,
+                    dashboard_address=None, silence_logs=logging.ERROR,
+                )
+                self._client = Client(self._cluster, set_as_default=False)
+            else:
+                self._client = Client(self.scheduler, timeout=self.connect_timeout,
+                                      set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            self.close()
+            where = f"--scheduler {self.scheduler}" if self.scheduler else "--executor dask"
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise ExecutorError(f"{where}: cannot start or reach a Dask cluster ({reason})"
+                                ) from None
+
+    def _run(self, tasks: list[Task], collect: ResultCallback) -> None:
+        from distributed import as_completed
+
+        futures = self._client.map(run_task, tasks, pure=False)
+        try:
+            for future in as_completed(futures, loop=self._client.loop):
+                collect(future.result())
+        except BaseException:
+            self._client.cancel(futures)
+            raise
+
+    def close(self) -> None:
+        """Disconnect, and stop the local cluster if this executor started it."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+def open_executor(execution: Execution | None = None) -> Executor:
+    """The executor for an execution plan (serial in this process by default).
+
+    Use it as a context manager so processes and clusters are released::
+
+        with open_executor(Execution(workers=4)) as executor:
+            results = executor.run(tasks)
+
+    Raises:
+        ExecutorError: a Dask cluster that cannot be started or reached.
+    """
+    execution = execution or Execution()
+    if execution.kind == "dask":
+        return DaskExecutor(scheduler=execution.scheduler, workers=execution.worker_count)
+    if execution.worker_count == 1:
+        return SerialExecutor()
+    return ProcessExecutor(execution.worker_count)

@@ -1,0 +1,561 @@
+"""The SimPy model of the funnel, from marketing spend to won or lost deals.
+
+Leads flow from marketing spend through nurture and the hand-off into the
+sales pipeline.
+
+Design for speed without losing exactness (profiles and measurements:
+``benchmarks/performance.md``):
+
+* Leads are created in blocks of a few days: one draw of arrival times and of
+  random numbers per block and source, transformed in one vectorised pass;
+  each day's leads enter nurture at the start of their day, with that day's
+  scoring noise. Nurture is solved in closed form
+  (:func:`sim.model.mechanisms.nurture_crossing_days`): a lead that never reaches the
+  hand-off threshold costs no event at all; one that does gets one process that
+  wakes at its exact MQL time.
+* Once a rep takes a lead, nothing else can hold it up, so its first response,
+  qualification and whole pipeline (every stage's duration and outcome) are
+  decided then, and the process sleeps once, until the rep lets it go: rep
+  capacity is held for exactly the right time, with one event instead of one
+  per step. Each step is recorded with its own time; the one effect on other
+  leads, sales feedback improving lead scoring, counts from the response time.
+  A free slot is taken at once, with no event.
+* All luck of a lead is a row of uniforms drawn at creation (common random
+  numbers across scenarios). Each source of randomness has its own stream,
+  so drawing a block's numbers at once gives the numbers day-by-day draws did.
+* Per-lead data lives in its block's columns only while some lead of the
+  block is in flight; then the block is folded into running totals
+  (:mod:`sim.model.records`), so memory follows the leads in flight, not the horizon.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+import heapq
+import math
+import threading
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.model import variates as dist
+from sim.model.arrivals import daily_counts, times_within_days
+from sim.model.mechanisms import (
+    discount,
+    in_push_window,
+    nurture_crossing_days,
+    pull_forward_close,
+    quality_odds,
+    response_decay,
+    scale_odds_scalar,
+)
+from sim.model.policy import Policy
+from sim.model.records import LeadBlock, LeadTotals, Outcome, Reason, Source
+from sim.model.reps import RepPool
+from sim.model.spend import SpendPlan, build_spend_plan
+from sim.model.streams import Streams
+from sim.scenario.schema import Scenario
+
+# Columns of a lead's row of random numbers (uniforms, some pre-transformed).
+(SEGMENT, QUALITY, WINDOW, NOISE, COLD, FOLLOW, RESPONSE, REJECT, RECYCLE, QUALIFY, PUSH, DEAL,
+ QUALIFY_DAYS) = range(13)
+FIRST_STAGE_COLUMN = 13  # then two columns per stage: unit duration, advance uniform
+HANDOFF_COLUMNS = (FOLLOW, RESPONSE, REJECT, RECYCLE, QUALIFY, QUALIFY_DAYS)
+# A block of leads spans whole days: about this many leads, at most this many days.
+BLOCK_LEADS = 4096
+BLOCK_DAYS = 28
+
+Lead = tuple[LeadBlock, int]  # a lead: its block and its row there
+
+
+@dataclass(frozen=True)
+class _Nurture:
+    """What the leads of a block bring into nurture, drawn with the block.
+
+    Attributes:
+        rows: each lead's row of luck (columns named above).
+        engaged: engagement at the start of nurture.
+        exits: days until the lead leaves nurture, unless it is an MQL first.
+        exit_reason: why it would leave then (a :class:`Reason`).
+    """
+
+    rows: np.ndarray
+    engaged: np.ndarray
+    exits: np.ndarray
+    exit_reason: np.ndarray
+
+
+class FunnelModel:
+    """One replication of a scenario.
+
+    Args:
+        scenario: the scenario (presets are expanded here).
+        streams: the replication's random streams.
+        keep_leads: keep every lead's record (``totals.blocks``) for per-lead output.
+    """
+
+    def __init__(self, scenario: Scenario, streams: Streams, keep_leads: bool = False) -> None:
+        self.scenario = scenario
+        self.streams = streams
+        self.horizon = scenario.horizon_days
+        periods = scenario.periods()
+        self.period_starts = [start for start, _ in periods]
+        self.period_scenarios = [s for _, s in periods]
+        self.policies = [Policy.from_scenario(s) for s in self.period_scenarios]
+        self.plan: SpendPlan = build_spend_plan(periods, self.horizon)
+        self.stages = len(scenario.sales.stages)
+        self.env = simpy.Environment(initial_time=float(self.plan.start_day))
+        self.totals = LeadTotals(self.horizon, self.period_starts, self.stages, keep_leads)
+        self.blocks_in_flight: dict[int, LeadBlock] = {}
+        self.blocks_made = 0
+        self.leads_created = 0  # every lead so far, warm-up included
+        self.reps = RepPool(
+            self.env, scenario.sales.reps, scenario.sales.slots_per_rep, self._expired_waiting
+        )
+        self.feedback_items = 0.0
+        self._feedback_due: list[tuple[float, float]] = []  # (response time, feedback) heap
+        self._shape_cache: dict[int, list[tuple[str, float]]] = {}
+
+    # -- helpers ---------------------------------------------------------------
+
+    def policy_at(self, t: float) -> Policy:
+        """The policy in force at time ``t``."""
+        return self.policies[max(bisect.bisect_right(self.period_starts, t) - 1, 0)]
+
+    def _scenario_at(self, t: float) -> Scenario:
+        return self.period_scenarios[max(bisect.bisect_right(self.period_starts, t) - 1, 0)]
+
+    def _finish(self, lead: Lead, outcome: Outcome, reason: Reason, t: float) -> None:
+        block, i = lead
+        block.outcome[i] = outcome
+        block.reason[i] = reason
+        block.outcome_time[i] = t
+        self._finished(block, 1)
+
+    def _finished(self, block: LeadBlock, count: int) -> None:
+        """``count`` leads of ``block`` got their outcome; fold the block once all have."""
+        block.unfinished -= count
+        if block.unfinished == 0:
+            self._fold(block)
+
+    def _fold(self, block: LeadBlock) -> None:
+        del self.blocks_in_flight[block.number]
+        self.totals.add(block)
+
+    def _feedback_items(self) -> float:
+        """Leads sales has fed back on by now.
+
+        A rep feeds back when responding to a lead; the response is decided
+        at assignment (see _journey), so its feedback waits here until due.
+        """
+        due = self._feedback_due
+        while due and due[0][0] <= self.env.now:
+            self.feedback_items += heapq.heappop(due)[1]
+        return self.feedback_items
+
+    def _expired_waiting(self, lead: Lead, t: float) -> None:
+        self._finish(lead, Outcome.NEVER_CONTACTED, Reason.EXPIRED_WAITING, t)
+
+    # -- run -------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Simulate from the first warm-up day to the horizon, then fold every lead in."""
+        self.env.process(self._marketing())
+        with _cyclic_gc_paused():
+            self.env.run(until=self.horizon)
+        self.reps.close(self.horizon)
+        for block in list(self.blocks_in_flight.values()):  # leads in flight at the horizon
+            self._fold(block)
+
+    # -- marketing and nurture -----------------------------------------------
+
+    def _marketing(self) -> Generator[simpy.Event, Any, None]:
+        """Create each day's leads at the start of the day, solving their nurture."""
+        plan = self.plan
+        days = plan.days
+        # Blocks span whole days, about BLOCK_LEADS leads at the busiest expected rate.
+        peak_rate = float(np.max(plan.organic_rate + plan.promo_rate, initial=1.0))
+        span = int(min(max(BLOCK_LEADS // peak_rate, 1), BLOCK_DAYS))
+        for k in range(0, days.size, span):
+            end = min(k + span, days.size)
+            # One uniform per day and source: the same numbers as one draw for all days.
+            u = self.streams.arrival_counts.random((end - k, 2))
+            counts = np.stack([daily_counts(plan.organic_rate[k:end], u[:, 0]),
+                               daily_counts(plan.promo_rate[k:end], u[:, 1])], axis=1)
+            block, nurture, groups = self._new_block(days[k:end], counts)
+            for day, lo, hi, period in groups:
+                if day > self.env.now:
+                    yield self.env.timeout(day - self.env.now)
+                self._start_nurture(block, nurture, lo, hi, period)
+
+    def _new_block(
+        self, days: np.ndarray, counts: np.ndarray
+    ) -> tuple[LeadBlock, _Nurture, list[tuple[int, int, int, int]]]:
+        """Draw the leads of a few days: arrival times, sources and rows of luck.
+
+        Leads are ordered by day, then source (organic first), then time, as
+        day-by-day creation numbered them.
+
+        Returns:
+            The block; what its leads bring into nurture; and the groups of
+            leads that enter nurture together, ``(day, first row, end row,
+            period)``: one per day, or per day and source in the rare case that
+            a plan changes between a day's first organic and promotion leads.
+        """
+        n_groups = counts.size  # (day, source) pairs: organic, promotion, organic, ...
+        group_day = np.repeat(days, 2)
+        group_source = np.tile([Source.ORGANIC, Source.PROMOTION], days.size)
+        times = times_within_days(group_day, counts.ravel(), self.streams.arrival_times)
+        group = np.repeat(np.arange(n_groups), counts.ravel())
+        inside = times < self.horizon
+        times, group = times[inside], group[inside]
+        n = times.size
+        source = group_source[group]
+        bounds = np.searchsorted(group, np.arange(n_groups + 1))
+        # A day's leads of one source live under the plan in force when the
+        # first of them arrives.
+        groups: list[tuple[int, int, int, int]] = []
+        period = np.empty(n, dtype=np.int64)
+        for g in range(n_groups):
+            lo, hi = int(bounds[g]), int(bounds[g + 1])
+            if hi > lo:
+                k = max(bisect.bisect_right(self.period_starts, float(times[lo])) - 1, 0)
+                period[lo:hi] = k
+                day = int(group_day[g])
+                if groups and groups[-1][0] == day and groups[-1][3] == k:
+                    groups[-1] = (day, groups[-1][1], hi, k)
+                else:
+                    groups.append((day, lo, hi, k))
+        nurture = self._draw_luck(source, period)
+        block = LeadBlock(self.blocks_made, self.leads_created, n, self.stages)
+        self.blocks_made += 1
+        self.leads_created += n
+        block.created[:] = times
+        block.source[:] = source
+        block.segment[:] = nurture.rows[:, SEGMENT]
+        block.quality[:] = nurture.rows[:, QUALITY]
+        self.blocks_in_flight[block.number] = block
+        if n == 0:
+            self._fold(block)
+        return block, nurture, groups
+
+    def _draw_luck(self, source: np.ndarray, period: np.ndarray) -> _Nurture:
+        """Draw and transform the rows of luck of new leads, and when they leave nurture."""
+        n = source.size
+        width = FIRST_STAGE_COLUMN + 2 * self.stages
+        rows = np.empty((n, width))
+        organic = source == Source.ORGANIC
+        rows[organic] = self.streams.organic_leads.random((int(organic.sum()), width))
+        rows[~organic] = self.streams.promotion_leads.random((n - int(organic.sum()), width))
+        engaged, exits = np.empty(n), np.empty(n)
+        exit_reason = np.empty(n, dtype=np.int8)
+        for k in np.unique(period):
+            s, p = self.period_scenarios[k], self.policies[k]
+            for src, start in ((Source.ORGANIC, s.leads.initial_engagement_organic),
+                               (Source.PROMOTION, s.leads.initial_engagement_promotion)):
+                members = (period == k) & (source == src)
+                if members.any():
+                    rows[members] = self._lead_rows(rows[members], src, s)
+                    engaged[members] = start
+            # Leaving nurture (unless the lead becomes an MQL first) does not
+            # depend on the score: going cold, the buying window, the age limit.
+            members = period == k
+            with np.errstate(over="ignore"):  # a vanishing hazard means never cold: inf
+                cold = (rows[members, COLD] / p.cold_hazard if p.cold_hazard > 0
+                        else np.full(int(members.sum()), np.inf))
+            window = rows[members, WINDOW]
+            leave = np.minimum(np.minimum(cold, window), p.max_nurture_days)
+            exits[members] = leave
+            exit_reason[members] = np.where(
+                leave == cold, Reason.WENT_COLD,
+                np.where(leave == window, Reason.BOUGHT_ELSEWHERE, Reason.AGED_OUT))
+        return _Nurture(rows, engaged, exits, exit_reason)
+
+    def _lead_rows(self, u: np.ndarray, source: Source, s: Scenario) -> np.ndarray:
+        """Transform the uniforms of new leads (one row each) in place into their luck."""
+        n = u.shape[0]
+        quality = (s.leads.quality_organic if source == Source.ORGANIC
+                   else s.leads.quality_promotion)
+        cum = np.cumsum([g.share for g in s.leads.segments])
+        u[:, SEGMENT] = np.minimum(np.searchsorted(cum, u[:, SEGMENT], side="right"),
+                                   len(cum) - 1)
+        u[:, QUALITY] = dist.beta(u[:, QUALITY], quality.a, quality.b)
+        window_mean = np.array([g.buying_window_days_mean for g in s.leads.segments])
+        u[:, WINDOW] = (dist.exponential(u[:, WINDOW], 1.0) *
+                        window_mean[u[:, SEGMENT].astype(int)] if s.leads.buying_window
+                        else np.inf)
+        u[:, NOISE] = dist.standard_normal(u[:, NOISE])
+        u[:, COLD] = dist.exponential(u[:, COLD], 1.0)
+        u[:, RESPONSE] = dist.standard_normal(u[:, RESPONSE])
+        u[:, QUALIFY_DAYS] = dist.exponential(u[:, QUALIFY_DAYS], 1.0)
+        sizes = {(g.deal_size_cv) for g in s.leads.segments}
+        seg = u[:, SEGMENT].astype(int)
+        deal = np.empty(n)
+        for cv in sizes:
+            members = np.array([g.deal_size_cv == cv for g in s.leads.segments])[seg]
+            deal[members] = dist.unit_mean(u[members, DEAL], "lognormal", cv)
+        u[:, DEAL] = deal
+        for j, stage in enumerate(s.sales.stages):
+            col = FIRST_STAGE_COLUMN + 2 * j
+            u[:, col] = dist.unit_mean(u[:, col], stage.duration.distribution, stage.duration.cv)
+        return u
+
+    def _start_nurture(self, block: LeadBlock, nurture: _Nurture, lo: int, hi: int,
+                       period: int) -> None:
+        """Put one day's leads into nurture (rows ``lo:hi`` of the block).
+
+        Their scoring noise is the noise of the day: sales feedback so far
+        has taught marketing to score better.
+        """
+        p = self.policies[period]
+        u = nurture.rows[lo:hi]
+        times = block.created[lo:hi]
+        noise = p.noise_after_feedback(self._feedback_items()) * u[:, NOISE]
+        crossing = nurture_crossing_days(u[:, QUALITY], noise, p.threshold,
+                                         p.score_quality_weight, p.engagement_rate,
+                                         nurture.engaged[lo:hi])
+        exits = nurture.exits[lo:hi]
+        becomes_mql = crossing < exits
+        # Leads that leave nurture first are decided now (their outcome time may
+        # be later); those leaving after the horizon stay in flight.
+        t_exit = times + exits
+        lost = np.flatnonzero(~becomes_mql & (t_exit < self.horizon))
+        if lost.size:
+            block.outcome[lo + lost] = Outcome.COLD
+            block.reason[lo + lost] = nurture.exit_reason[lo + lost]
+            block.outcome_time[lo + lost] = t_exit[lost]
+        t_mql = times + crossing
+        mql = np.flatnonzero(becomes_mql & (t_mql < self.horizon))
+        delays = (t_mql[mql] - self.env.now).tolist()
+        window_ends = (times[mql] + u[mql, WINDOW]).tolist()  # absolute end of the buying window
+        for j, delay, row, window_end in zip(mql.tolist(), delays, u[mql].tolist(), window_ends,
+                                              strict=True):
+            row[WINDOW] = window_end
+            self.env.process(self._journey((block, lo + j), delay, row))
+        if lost.size:
+            self._finished(block, lost.size)
+
+    def _renurture(self, lead: Lead, row: list[float], p: Policy) -> float:
+        """Send a rejected lead back to nurture.
+
+        Returns:
+            Days until it is an MQL again; ``inf`` if it leaves nurture first
+            (recorded as lost when that happens before the horizon).
+        """
+        rng = self.streams.recycle
+        now = self.env.now
+        fresh = rng.random(2 + len(HANDOFF_COLUMNS))
+        noise = p.noise_after_feedback(self._feedback_items()) * dist.standard_normal(fresh[0])
+        leads = self._scenario_at(now).leads
+        block, i = lead
+        engaged = (leads.initial_engagement_organic if block.source[i] == Source.ORGANIC
+                   else leads.initial_engagement_promotion)
+        crossing = float(nurture_crossing_days(
+            row[QUALITY], noise, p.threshold, p.score_quality_weight, p.engagement_rate, engaged
+        ))
+        cold = float(dist.exponential(fresh[1], 1.0)) / p.cold_hazard if p.cold_hazard > 0 \
+            else math.inf
+        window_left = row[WINDOW] - now
+        exit_days = min(cold, window_left, p.max_nurture_days)
+        for col, value in zip(HANDOFF_COLUMNS, fresh[2:], strict=True):
+            row[col] = value
+        row[RESPONSE] = float(dist.standard_normal(row[RESPONSE]))
+        row[QUALIFY_DAYS] = float(dist.exponential(row[QUALIFY_DAYS], 1.0))
+        block.recycled[i] += 1
+        if crossing < exit_days:
+            return crossing
+        if now + exit_days < self.horizon:
+            reason = (Reason.WENT_COLD if exit_days == cold else
+                      Reason.BOUGHT_ELSEWHERE if exit_days == window_left else Reason.AGED_OUT)
+            self._finish(lead, Outcome.COLD, reason, now + exit_days)
+        return math.inf
+
+    # -- hand-off and sales ----------------------------------------------------
+
+    def _journey(self, lead: Lead, delay: float,
+                 row: list[float]) -> Generator[simpy.Event, Any, None]:
+        """From MQL to a rep, first response, qualification and the pipeline."""
+        env, reps = self.env, self.reps
+        block, i = lead
+        quality = row[QUALITY]
+        yield env.timeout(delay)
+        while True:
+            t_mql = env.now
+            if math.isnan(block.mql_time[i]):
+                block.mql_time[i] = t_mql
+            p = self.policy_at(t_mql)
+            p_follow = p.follow_up_rate * (1.0 - p.neglect_under_load * reps.load())
+            if row[FOLLOW] >= p_follow:
+                self._finish(lead, Outcome.NEVER_CONTACTED, Reason.NOT_FOLLOWED_UP, t_mql)
+                return
+            rep = reps.take_free_slot()
+            if rep is None:  # every slot is busy: queue for one
+                rep = yield reps.request(lead, row[WINDOW])
+            t_assigned = env.now
+            if math.isnan(block.assigned_time[i]):
+                block.assigned_time[i] = t_assigned
+                block.wait_days[i] = t_assigned - t_mql
+            p = self.policy_at(t_assigned)
+            busy_before = (reps.active[rep] - 1) / reps.slots
+            if row[REJECT] < p.cherry_pick * busy_before * (1.0 - quality):
+                reps.release(rep)
+                if row[RECYCLE] < p.recycle_rejected:
+                    again = self._renurture(lead, row, p)
+                    if again < math.inf and env.now + again < self.horizon:
+                        yield env.timeout(again)
+                        continue
+                    return  # recorded lost, or still in nurture at the horizon
+                self._finish(lead, Outcome.REJECTED, Reason.REJECTED, t_assigned)
+                return
+            # From here the rep works the lead without waiting on anyone: the
+            # first response, qualification and (if qualified) every pipeline
+            # stage are decided now, and the lead sleeps once, until the rep
+            # lets it go. What happens on the way is recorded with its own time.
+            t_response = t_assigned
+            if p.response_hours_mean > 0:
+                unit = math.exp(p.response_sigma * row[RESPONSE] - 0.5 * p.response_sigma**2)
+                t_response = t_assigned + unit * p.response_hours_mean / 24.0
+            hours = (t_response - t_mql) * 24.0
+            if t_response < self.horizon:
+                block.first_response_hours[i] = hours
+                # Sales feeds back on the lead when it responds (see _feedback_items).
+                heapq.heappush(self._feedback_due, (t_response, p.feedback_gain))
+            chance = scale_odds_scalar(
+                p.qualify_probability,
+                quality_odds(quality, p.quality_odds_weight) * p.qualify_odds_multiplier,
+            ) * float(response_decay(hours, p.decay_half_life_hours, p.decay_floor))
+            # Reaching and qualifying takes the rep's time whatever the answer:
+            # weak MQLs cost capacity, not only a lost lead.
+            qualifying = row[QUALIFY_DAYS] * p.qualification_days
+            t_qualified = t_response + qualifying if qualifying > 0 else t_response
+            if row[QUALIFY] >= chance:
+                yield from self._sleep_until(t_qualified)
+                reps.release(rep)
+                self._finish(lead, Outcome.COLD, Reason.UNQUALIFIED, t_qualified)
+                return
+            close, stage, stage_days, deal = self._pipeline(lead, row, p, t_qualified)
+            yield from self._sleep_until(close)
+            reps.release(rep)
+            block.stage_reached[i] = stage
+            block.stage_days[i, : len(stage_days)] = stage_days
+            if deal is None:
+                self._finish(lead, Outcome.LOST_IN_SALES, Reason.LOST_AT_STAGE, close)
+            else:
+                block.discount[i], block.value[i], block.pushed[i] = deal
+                self._finish(lead, Outcome.WON, Reason.WON, close)
+            return
+
+    def _sleep_until(self, t: float) -> Generator[simpy.Event, Any, None]:
+        """Wait until time ``t`` (not at all if it is now); past the horizon, for good."""
+        if t > self.env.now:
+            yield self.env.timeout(t - self.env.now)
+
+    def _pipeline(
+        self, lead: Lead, row: list[float], p: Policy, start: float
+    ) -> tuple[float, int, list[float], tuple[float, float, bool] | None]:
+        """Decide every stage of a lead qualified at time ``start``.
+
+        Durations and advance chances use the brand equity on the day each
+        stage starts, so they stay exact although no event marks the stage.
+        Under a plan with a period-end push, a deal that would be won just
+        after a period end may be pulled into the end of the period: the
+        stages it skips are decided again with lower odds (pulled deals are
+        lost more often) and it gets a deeper discount. The outcome is
+        recorded only when the deal closes (a deal open at the horizon is in
+        flight).
+
+        Returns:
+            Close time, index of the stage lost at (number of stages if won),
+            the days spent in each stage entered, and for a won deal
+            ``(discount, value, pulled_forward)``, else ``None``.
+        """
+        plan = self.plan
+        t = start
+        segment = int(row[SEGMENT])
+        quality_mult = quality_odds(row[QUALITY], p.quality_odds_weight)
+        size = row[DEAL] * p.segment_deal_size[segment]
+        if start < self.horizon:  # an SQL by the horizon
+            block, i = lead
+            block.sql_time[i] = start
+            block.deal_size[i] = size
+        ends: list[float] = []
+        chances: list[float] = []
+        for j in range(self.stages):
+            equity = plan.equity_at(t)
+            late = p.stage_late[j]
+            days = (row[FIRST_STAGE_COLUMN + 2 * j] * p.stage_mean_days[j]
+                    * p.segment_cycle_multiplier[segment]
+                    * (1.0 - p.brand_cycle_reduction * equity)
+                    * (p.cycle_factor_late if late else p.cycle_factor_early))
+            odds = quality_mult * (1.0 + p.brand_win_odds_lift * equity)
+            if late:
+                odds *= p.late_win_odds_multiplier
+            t += days
+            ends.append(t)
+            chances.append(scale_odds_scalar(p.stage_advance[j], odds))
+            if row[FIRST_STAGE_COLUMN + 2 * j + 1] >= chances[j]:
+                return t, j, _stage_days(start, ends), None
+        pulled = None
+        if p.push_window_days > 0:
+            pulled = pull_forward_close(
+                start, t, row[PUSH], p.period_days, p.push_window_days, p.pull_forward_days,
+                p.pull_forward_probability,
+            )
+        if pulled is not None:
+            t = pulled
+            for j, end in enumerate(ends):
+                if end > t:  # a stage rushed at the period end: worse odds
+                    ends[j] = t
+                    rushed = scale_odds_scalar(chances[j], p.push_win_odds_factor)
+                    if row[FIRST_STAGE_COLUMN + 2 * j + 1] >= rushed:
+                        return t, j, _stage_days(start, ends[: j + 1]), None
+        extra = p.discount_pressure
+        if p.push_window_days > 0 and (
+            pulled is not None or in_push_window(t, p.period_days, p.push_window_days)
+        ):
+            extra += p.push_discount
+        d = discount(p.base_discount, plan.equity_at(t), p.brand_discount_reduction, extra,
+                     p.max_discount)
+        return t, self.stages, _stage_days(start, ends), (d, size * (1.0 - d), pulled is not None)
+
+
+_gc_pause_lock = threading.Lock()
+_gc_pauses = 0  # runs of this process now inside _cyclic_gc_paused
+_gc_was_enabled = False  # the collector's state before the first of them
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block (as it was after).
+
+    A run keeps up to hundreds of thousands of lead processes alive, and every
+    collection walks all of them: a third of the time of a million-lead run.
+    Finished processes are freed by reference counting, so little piles up
+    meanwhile (the cycles of processes still waiting when the run stops, about
+    a tenth of an object per lead); the collector takes them once it runs again.
+    Runs in several threads of one process share the pause: the last to end
+    restores the collector.
+    """
+    global _gc_pauses, _gc_was_enabled
+    with _gc_pause_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_pause_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+def _stage_days(start: float, ends: list[float]) -> list[float]:
+    """Days spent in each stage, from the stage end times."""
+    return [end - prev for prev, end in zip([start, *ends[:-1]], ends, strict=True)]

@@ -1,0 +1,119 @@
+"""The spend plan: daily brand and promotion spend, their stocks, and arrival rates.
+
+Spend is deterministic, so the whole plan (and with it brand equity and the
+lead arrival rate on every day) is computed once, before the simulation runs.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.mechanisms import (
+    FloatArray,
+    adstock,
+    retention_per_day,
+    saturated_stock,
+    steady_state_stock,
+)
+from sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class SpendPlan:
+    """Daily marketing quantities from ``start_day`` (inclusive), one value per day.
+
+    Attributes:
+        start_day: the first simulated day (``-warmup_days`` rounded down).
+        brand_spend, promo_spend: spend per day (currency).
+        brand_equity: saturated brand stock, in [0, 1].
+        promo_effect: saturated promotion stock, in [0, 1].
+        organic_rate, promo_rate: expected leads per day by source.
+    """
+
+    start_day: int
+    brand_spend: FloatArray
+    promo_spend: FloatArray
+    brand_equity: FloatArray
+    promo_effect: FloatArray
+    organic_rate: FloatArray
+    promo_rate: FloatArray
+
+    @property
+    def days(self) -> np.ndarray:
+        """The day numbers covered."""
+        return np.arange(self.start_day, self.start_day + self.brand_spend.size)
+
+    def equity_at(self, t: float) -> float:
+        """Brand equity on the day containing time ``t``."""
+        i = min(max(math.floor(t) - self.start_day, 0), self.brand_equity.size - 1)
+        return float(self.brand_equity[i])
+
+    def spend_between(self, start: float, end: float) -> float:
+        """Total marketing spend over ``[start, end)``, counting part days pro rata."""
+        daily = self.brand_spend + self.promo_spend
+        lo = self.days.astype(float)
+        overlap = np.clip(np.minimum(lo + 1.0, end) - np.maximum(lo, start), 0.0, 1.0)
+        return float(np.dot(daily, overlap))
+
+
+def build_spend_plan(periods: list[tuple[float, Scenario]], end_day: float) -> SpendPlan:
+    """Compute the daily plan for the periods of a scenario up to ``end_day``.
+
+    Days before 0 follow the prior plan (``prior_annual_budget``,
+    ``prior_brand_share``), which also sets the stocks on the day before the
+    first simulated day to their steady state: the company has been spending
+    that way for a long time. The marketing plan's ``promotion_tilt`` moves
+    part of the brand budget to promotion from day 0 on.
+    """
+    starts = [start for start, _ in periods]
+    start_day = math.floor(starts[0])
+    days = np.arange(start_day, math.ceil(end_day))
+    which = np.array([max(bisect.bisect_right(starts, d) - 1, 0) for d in days])
+    first = periods[0][1].marketing
+    prior_budget = first.annual_budget if first.prior_annual_budget is None else (
+        first.prior_annual_budget)
+    prior_share = first.brand_share if first.prior_brand_share is None else first.prior_brand_share
+
+    def per_day(get: callable) -> FloatArray:  # type: ignore[valid-type]
+        values = np.array([get(s) for _, s in periods], dtype=float)
+        return values[which]
+
+    budget = per_day(lambda s: s.marketing.annual_budget) / 365.0
+    share = per_day(
+        lambda s: s.marketing.brand_share * (1.0 - s.incentives.marketing.promotion_tilt)
+    )
+    before = days < 0
+    budget[before] = prior_budget / 365.0
+    share[before] = prior_share
+    brand_spend = budget * share
+    promo_spend = budget - brand_spend
+
+    d_brand = per_day(lambda s: retention_per_day(s.marketing.brand_half_life_days))
+    d_promo = per_day(lambda s: retention_per_day(s.marketing.promo_half_life_days))
+    brand_stock = adstock(
+        brand_spend, d_brand, steady_state_stock(prior_budget / 365.0 * prior_share, d_brand[0])
+    )
+    promo_stock = adstock(
+        promo_spend, d_promo,
+        steady_state_stock(prior_budget / 365.0 * (1.0 - prior_share), d_promo[0]),
+    )
+    equity = np.empty(days.size)
+    promo_effect = np.empty(days.size)
+    for k, (_, s) in enumerate(periods):
+        m = which == k
+        bs, ps = s.marketing.brand_saturation, s.marketing.promo_saturation
+        equity[m] = saturated_stock(
+            brand_stock[m], d_brand[m], bs.half_saturation_daily_spend, bs.shape
+        )
+        promo_effect[m] = saturated_stock(
+            promo_stock[m], d_promo[m], ps.half_saturation_daily_spend, ps.shape
+        )
+    organic = per_day(lambda s: s.marketing.organic_leads_per_day) * (
+        1.0 + per_day(lambda s: s.marketing.organic_gain) * equity
+    )
+    promo = per_day(lambda s: s.marketing.promo_max_leads_per_day) * promo_effect
+    return SpendPlan(start_day, brand_spend, promo_spend, equity, promo_effect, organic, promo)

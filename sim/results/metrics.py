@@ -1,0 +1,268 @@
+"""Metrics and weekly time series of one replication, computed at the end.
+
+They read the model's running totals (:class:`sim.model.records.LeadTotals`), into
+which every lead is folded once it has finished, and its won deals.
+
+Counts cover the leads created in ``[0, horizon)``; warm-up leads only occupied
+reps. Conservation holds exactly for those leads::
+
+    leads_created = deals_won + lost_never_contacted + lost_rejected
+                    + lost_cold + lost_in_sales + in_flight_end
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from sim.model.funnel import FunnelModel
+from sim.model.records import COLUMNS, Outcome, Reason, Source
+from sim.scenario.schema import Scenario
+
+# Metrics that are counts, money, rates or durations; the order is the summary's.
+METRIC_NAMES: tuple[str, ...] = (
+    "leads_created", "mqls", "sqls", "opportunities", "deals_won", "deals_lost",
+    "in_flight_end", "lost_never_contacted", "lost_rejected", "lost_cold", "lost_in_sales",
+    "lost_not_followed_up", "lost_expired_waiting", "lost_unqualified", "recycled",
+    "revenue", "revenue_90d", "revenue_1y", "win_rate", "lead_to_customer",
+    "mean_deal_value", "mean_discount", "pulled_forward_share",
+    "cycle_days_median", "cycle_days_mean", "cycle_days_p90", "mql_to_won_days_median",
+    "first_response_hours_median", "rep_wait_days_mean", "rep_utilization",
+    "marketing_spend", "marketing_bonus_cost", "commission_cost", "rep_salary_cost",
+    "sales_cost", "alignment_cost", "total_cost", "contribution", "roi", "cost_per_deal",
+    "customer_acquisition_cost",
+    "sales_cost_share",
+)
+
+
+def _safe_div(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+def _stat(values: np.ndarray, fn: Callable[[np.ndarray], float]) -> float:
+    return float(fn(values)) if values.size else math.nan
+
+
+def compute_metrics(model: FunnelModel) -> dict[str, float]:
+    """All metrics of a finished model run (name -> float).
+
+    Counts and sums come from the running totals of the leads (folded in as
+    they finished, see :mod:`sim.model.records`); money, cycle times and rates of won
+    deals from the won deals, kept one by one.
+    """
+    m = model
+    h: float = m.horizon
+    t = m.totals
+    won, _ = t.won()
+    won_time, value = won["outcome_time"], won["value"]
+    cycle = won_time - won["created"]
+    mql_to_won = won_time - won["mql_time"]
+    lost_in_sales = int(t.outcomes[Outcome.LOST_IN_SALES])
+    deals_won = int(t.outcomes[Outcome.WON])
+    revenue = float(value.sum())
+
+    starts: list[float] = m.period_starts
+    scenarios: list[Scenario] = m.period_scenarios
+
+    def by_period(times: np.ndarray, get: Callable[[Scenario], float]) -> np.ndarray:
+        table = np.array([get(s) for s in scenarios], dtype=float)
+        idx = np.maximum(np.searchsorted(starts, times, side="right") - 1, 0)
+        return table[idx]
+
+    def per_period(get: Callable[[Scenario], float]) -> np.ndarray:
+        return np.array([get(s) for s in scenarios], dtype=float)
+
+    def over_periods(get: Callable[[Scenario], float]) -> float:
+        """Integral over [0, horizon) of a per-day amount that may change by period."""
+        total = 0.0
+        for k, s in enumerate(scenarios):
+            lo = max(starts[k], 0.0)
+            hi = min(starts[k + 1] if k + 1 < len(starts) else h, h)
+            if hi > lo:
+                total += get(s) * (hi - lo)
+        return total
+
+    commission = float(np.sum(value * by_period(
+        won_time, lambda s: s.incentives.sales.commission_rate)))
+    commission += _accelerator_cost(won_time, value, scenarios, starts, h)
+    salaries = over_periods(lambda s: s.sales.reps * s.sales.rep_annual_salary / 365.0)
+    alignment = over_periods(lambda s: (
+        s.alignment.levers.overhead_fixed_annual
+        + s.alignment.levers.overhead_per_rep_annual * s.sales.reps) / 365.0)
+    bonus = float(np.dot(t.mqls_by_period,
+                         per_period(lambda s: s.incentives.marketing.bonus_per_mql)))
+    bonus += float(np.dot(t.sql_value_by_period,
+                          per_period(lambda s: s.incentives.marketing.bonus_pipeline_rate)))
+    bonus += float(np.sum(value * by_period(
+        won_time, lambda s: s.incentives.marketing.bonus_revenue_rate)))
+    spend = m.plan.spend_between(0.0, h)
+    sales_cost = salaries + commission
+    total_cost = spend + bonus + sales_cost + alignment
+    margin = by_period(won_time, lambda s: s.finance.gross_margin)
+    contribution = float(np.sum(value * margin)) - total_cost
+    response = t.response_hours()
+    outcomes, reasons = t.outcomes, t.reasons
+
+    out = {
+        "leads_created": float(t.leads),
+        "mqls": float(t.mqls),
+        "sqls": float(t.sqls),
+        "opportunities": float(t.opportunities if m.stages > 1 else deals_won),
+        "deals_won": float(deals_won),
+        "deals_lost": float(lost_in_sales),
+        "in_flight_end": float(outcomes[Outcome.IN_FLIGHT]),
+        "lost_never_contacted": float(outcomes[Outcome.NEVER_CONTACTED]),
+        "lost_rejected": float(outcomes[Outcome.REJECTED]),
+        "lost_cold": float(outcomes[Outcome.COLD]),
+        "lost_in_sales": float(lost_in_sales),
+        "lost_not_followed_up": float(reasons[Reason.NOT_FOLLOWED_UP]),
+        "lost_expired_waiting": float(reasons[Reason.EXPIRED_WAITING]),
+        "lost_unqualified": float(reasons[Reason.UNQUALIFIED]),
+        "recycled": float(t.recycled),
+        "revenue": revenue,
+        "revenue_90d": float(value[won_time < 90.0].sum()),
+        "revenue_1y": float(value[won_time < 365.0].sum()),
+        "win_rate": _safe_div(deals_won, deals_won + lost_in_sales),
+        "lead_to_customer": _safe_div(deals_won, float(t.leads)),
+        "mean_deal_value": _stat(value, np.mean),
+        "mean_discount": _stat(won["discount"], np.mean),
+        "pulled_forward_share": _stat(won["pushed"].astype(float), np.mean),
+        "cycle_days_median": _stat(cycle, np.median),
+        "cycle_days_mean": _stat(cycle, np.mean),
+        "cycle_days_p90": _stat(cycle, lambda x: np.quantile(x, 0.9)),
+        "mql_to_won_days_median": _stat(mql_to_won, np.median),
+        "first_response_hours_median": _stat(response, np.median),
+        "rep_wait_days_mean": _safe_div(t.wait_days_sum, t.assigned),
+        "rep_utilization": m.reps.busy_slot_days / (m.reps.capacity * h),
+        "marketing_spend": spend,
+        "marketing_bonus_cost": bonus,
+        "commission_cost": commission,
+        "rep_salary_cost": salaries,
+        "sales_cost": sales_cost,
+        "alignment_cost": alignment,
+        "total_cost": total_cost,
+        "contribution": contribution,
+        "roi": _safe_div(contribution, total_cost),
+        "cost_per_deal": _safe_div(sales_cost, deals_won),
+        "customer_acquisition_cost": _safe_div(total_cost, deals_won),
+        "sales_cost_share": _safe_div(sales_cost, revenue),
+    }
+    return {name: float(out[name]) for name in METRIC_NAMES}
+
+
+def _accelerator_cost(won_time: np.ndarray, value: np.ndarray, scenarios: list[Scenario],
+                      starts: list[float], horizon: float) -> float:
+    """Extra commission on team bookings above quota, period by period."""
+    if not any(s.incentives.sales.accelerator_rate for s in scenarios):
+        return 0.0
+    period = scenarios[0].sales.period_days
+    n_periods = math.ceil(horizon / period)
+    booked = np.bincount((won_time // period).astype(int), weights=value, minlength=n_periods)
+    total = 0.0
+    for k, bookings in enumerate(booked):
+        s = scenarios[max(bisect.bisect_right(starts, (k + 1) * period - 1e-9) - 1, 0)]
+        plan = s.incentives.sales
+        quota = plan.quota_per_rep_period * s.sales.reps
+        total += plan.accelerator_rate * max(bookings - quota, 0.0)
+    return total
+
+
+def weekly_timeseries(model: FunnelModel) -> pd.DataFrame:
+    """Weekly series from day 0: leads, MQLs, wins, bookings, pipeline, equity, WIP.
+
+    Counts are per week; ``pipeline_value`` (list value of open SQLs) and
+    ``wip`` (counted leads in the system) are taken at the end of each week;
+    ``brand_equity`` is the week's mean.
+    """
+    m = model
+    h: float = m.horizon
+    t = m.totals
+    edges = t.edges
+    won, _ = t.won()
+
+    def per_week(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.histogram(times, bins=edges, weights=weights)[0]
+
+    plan = m.plan
+    day_idx = np.arange(0, math.ceil(h)) - plan.start_day
+    equity_days = plan.brand_equity[day_idx]
+    week_of_day = np.minimum(np.arange(day_idx.size) // 7, edges.size - 2)
+    equity = np.bincount(week_of_day, weights=equity_days) / np.bincount(week_of_day)
+    return pd.DataFrame({
+        "week": np.arange(edges.size - 1),
+        "day": edges[:-1],
+        "leads": t.leads_by_week,
+        "mqls": t.mqls_by_week,
+        "deals_won": per_week(won["outcome_time"]),
+        "bookings": per_week(won["outcome_time"], won["value"]),
+        "pipeline_value": t.open_at_week_ends(t.pipeline_opened, t.pipeline_closed),
+        "wip": t.open_at_week_ends(t.wip_opened, t.wip_closed),
+        "brand_equity": equity,
+    })
+
+
+def lead_records(model: FunnelModel) -> pd.DataFrame:
+    """Per-lead records (counted leads), with outcome and reason as names.
+
+    Raises:
+        ValueError: the model was not asked to keep them (``keep_leads``).
+    """
+    kept = model.totals.blocks
+    if kept is None:
+        raise ValueError("per-lead records were not kept: build the model with keep_leads=True")
+    blocks = [kept[k] for k in sorted(kept)]
+    cols = {name: np.concatenate([b.view()[name] for b in blocks]) for name in COLUMNS}
+    counted = cols["created"] >= 0.0
+    df = pd.DataFrame({k: v[counted] for k, v in cols.items()})
+    df.insert(0, "lead", np.flatnonzero(counted))
+    df["outcome"] = pd.Categorical.from_codes(df["outcome"], [o.name.lower() for o in Outcome])
+    df["reason"] = pd.Categorical.from_codes(df["reason"], [r.name.lower() for r in Reason])
+    df["source"] = df["source"].map({0: "organic", 1: "promotion"})
+    names = [g.name for g in model.scenario.leads.segments]
+    df["segment"] = pd.Categorical.from_codes(df["segment"].astype(int), names)
+    stage_days = np.concatenate([b.stage_days for b in blocks])[counted]
+    for j, stage in enumerate(model.scenario.sales.stages):
+        df[f"days_{stage.name}"] = stage_days[:, j]
+    return df
+
+
+def won_deals(model: FunnelModel) -> pd.DataFrame:
+    """A compact table of the counted won deals, one row per deal.
+
+    Reports draw cycle-time distributions from it without ``record_leads``:
+    a deal is about a hundred bytes, and won deals are a few per cent of leads.
+
+    Columns: ``created``, ``mql_time``, ``won_time`` (days from day 0),
+    ``cycle_days`` (lead created to won), ``mql_to_won_days``,
+    ``first_response_hours``, ``value``, ``discount``, ``pushed`` (pulled into
+    a period end), ``segment``, ``source``, and ``days_<stage>`` per stage.
+    """
+    won, stage_days = model.totals.won()
+    created, mql, closed = won["created"], won["mql_time"], won["outcome_time"]
+    names = [g.name for g in model.scenario.leads.segments]
+    df = pd.DataFrame({
+        "created": created,
+        "mql_time": mql,
+        "won_time": closed,
+        "cycle_days": closed - created,
+        "mql_to_won_days": closed - mql,
+        "first_response_hours": won["first_response_hours"],
+        "value": won["value"],
+        "discount": won["discount"],
+        "pushed": won["pushed"],
+        "segment": pd.Categorical.from_codes(won["segment"].astype(int), names),
+        "source": pd.Categorical.from_codes(won["source"].astype(int),
+                                            [s.name.lower() for s in Source]),
+    })
+    for j, stage in enumerate(model.scenario.sales.stages):
+        df[f"days_{stage.name}"] = stage_days[:, j]
+    return df
+
+
+def first_response_hours(model: FunnelModel) -> np.ndarray:
+    """First-response delays (hours from hand-off) of every counted lead a rep responded to."""
+    return model.totals.response_hours()

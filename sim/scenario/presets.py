@@ -1,0 +1,211 @@
+"""Named presets: incentive plans and alignment stages as bundles of explicit fields.
+
+A preset is only a starting point. A scenario names one (``incentives.sales_plan:
+quota_accelerator``) and may override any of its fields one by one under
+``incentives.sales``; :meth:`sim.scenario.schema.Scenario.expanded` writes every field out
+explicitly. The values are documented assumptions; where a published figure
+informs one, the comment says which (see MODEL.md, sections 8 and 9).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+SALES_PLANS: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProxyType(
+    {
+        # Straight commission on revenue: reps chase the best-looking leads and
+        # neglect the rest when busy (Sabnis et al. 2013: up to ~70% of
+        # marketing leads never followed up in the worst cases).
+        "revenue_commission": MappingProxyType(
+            {
+                "follow_up_rate": 0.85,
+                "neglect_under_load": 0.30,
+                "cherry_pick": 0.60,
+                "feedback_rate": 0.10,
+                "discount_pressure": 0.02,
+                "commission_rate": 0.04,
+                "accelerator_rate": 0.0,
+                "quota_per_rep_period": 0.0,
+                "push_window_days": 0.0,
+                "push_discount": 0.0,
+                "pull_forward_days": 0.0,
+                "pull_forward_probability": 0.0,
+                "push_win_odds_factor": 1.0,
+            }
+        ),
+        # Quota with accelerators: the end-of-period push pulls deals forward
+        # with deeper discounts and lower win rates (Larkin, JOLE 2014: 6-8% of
+        # revenue lost to timing-driven discounts).
+        "quota_accelerator": MappingProxyType(
+            {
+                "follow_up_rate": 0.80,
+                "neglect_under_load": 0.40,
+                "cherry_pick": 0.60,
+                "feedback_rate": 0.10,
+                "discount_pressure": 0.02,
+                "commission_rate": 0.03,
+                "accelerator_rate": 0.06,
+                "quota_per_rep_period": 250_000.0,
+                "push_window_days": 15.0,
+                "push_discount": 0.15,
+                "pull_forward_days": 45.0,
+                "pull_forward_probability": 0.8,
+                "push_win_odds_factor": 0.6,
+            }
+        ),
+        # A revenue target shared by sales and marketing: every MQL is followed
+        # up, reps give feedback on lead quality and do not cherry-pick.
+        "shared_revenue": MappingProxyType(
+            {
+                "follow_up_rate": 0.97,
+                "neglect_under_load": 0.05,
+                "cherry_pick": 0.05,
+                "feedback_rate": 0.60,
+                "discount_pressure": 0.0,
+                "commission_rate": 0.04,
+                "accelerator_rate": 0.0,
+                "quota_per_rep_period": 0.0,
+                "push_window_days": 0.0,
+                "push_discount": 0.0,
+                "pull_forward_days": 0.0,
+                "pull_forward_probability": 0.0,
+                "push_win_odds_factor": 1.0,
+            }
+        ),
+    }
+)
+
+MARKETING_PLANS: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProxyType(
+    {
+        # Paid on MQL volume: pressure to lower the effective threshold and to
+        # move budget from brand to promotion, which fills the funnel faster.
+        "mql_volume": MappingProxyType(
+            {
+                "threshold_shift": -0.10,
+                "promotion_tilt": 0.25,
+                "bonus_per_mql": 20.0,
+                "bonus_pipeline_rate": 0.0,
+                "bonus_revenue_rate": 0.0,
+            }
+        ),
+        "pipeline": MappingProxyType(
+            {
+                "threshold_shift": 0.0,
+                "promotion_tilt": 0.0,
+                "bonus_per_mql": 0.0,
+                "bonus_pipeline_rate": 0.004,
+                "bonus_revenue_rate": 0.0,
+            }
+        ),
+        "revenue": MappingProxyType(
+            {
+                "threshold_shift": 0.03,
+                "promotion_tilt": 0.0,
+                "bonus_per_mql": 0.0,
+                "bonus_pipeline_rate": 0.0,
+                "bonus_revenue_rate": 0.01,
+            }
+        ),
+    }
+)
+
+ALIGNMENT_STAGES: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProxyType(
+    {
+        # Kotler, Rackham & Krishnaswamy (HBR 2006): the four relationship
+        # stages. Each step adds collaboration levers and overhead.
+        "undefined": MappingProxyType(
+            {
+                "sla": False,
+                "sla_hours": 42.0,
+                "scoring_noise_factor": 1.0,
+                "recycle_rejected": 0.0,
+                "feedback_loop": 0.0,
+                "cross_training": 0.0,
+                "tactical_support": 0.0,
+                "shared_metrics": 0.0,
+                "overhead_fixed_annual": 0.0,
+                "overhead_per_rep_annual": 0.0,
+            }
+        ),
+        "defined": MappingProxyType(
+            {
+                "sla": True,
+                "sla_hours": 4.0,
+                "scoring_noise_factor": 0.8,
+                "recycle_rejected": 0.3,
+                "feedback_loop": 0.3,
+                "cross_training": 0.3,
+                "tactical_support": 0.0,
+                "shared_metrics": 0.2,
+                "overhead_fixed_annual": 20_000.0,
+                "overhead_per_rep_annual": 1_000.0,
+            }
+        ),
+        "aligned": MappingProxyType(
+            {
+                "sla": True,
+                "sla_hours": 2.0,
+                "scoring_noise_factor": 0.6,
+                "recycle_rejected": 0.6,
+                "feedback_loop": 0.6,
+                "cross_training": 0.5,
+                "tactical_support": 0.4,
+                "shared_metrics": 0.6,
+                "overhead_fixed_annual": 50_000.0,
+                "overhead_per_rep_annual": 3_000.0,
+            }
+        ),
+        "integrated": MappingProxyType(
+            {
+                "sla": True,
+                "sla_hours": 1.0,
+                "scoring_noise_factor": 0.45,
+                "recycle_rejected": 0.8,
+                "feedback_loop": 0.9,
+                "cross_training": 0.9,
+                "tactical_support": 0.8,
+                "shared_metrics": 1.0,
+                "overhead_fixed_annual": 120_000.0,
+                "overhead_per_rep_annual": 6_000.0,
+            }
+        ),
+    }
+)
+
+# Neutral mode (MODEL.md 13): the values that switch every behavioural
+# mechanism off, as dotted scenario paths. With all of them the model is an
+# open queueing network: Poisson arrivals, FIFO, c = reps x slots servers.
+NEUTRAL_OVERRIDES: MappingProxyType[str, Any] = MappingProxyType(
+    {
+        "marketing.organic_gain": 0.0,
+        "marketing.brand_effects.win_odds_lift": 0.0,
+        "marketing.brand_effects.cycle_reduction": 0.0,
+        "marketing.brand_effects.discount_reduction": 0.0,
+        "nurture.handoff_threshold": 0.0,
+        "nurture.scoring_noise": 0.0,
+        "nurture.cold_hazard_per_day": 0.0,
+        "leads.buying_window": False,
+        "sales.response_hours_mean": 0.0,
+        "sales.response_decay.floor": 1.0,
+        "sales.qualify_probability": 1.0,
+        "sales.qualification_days": 0.0,
+        "sales.quality_odds_weight": 0.0,
+        "sales.base_discount": 0.0,
+        "incentives.sales.follow_up_rate": 1.0,
+        "incentives.sales.neglect_under_load": 0.0,
+        "incentives.sales.cherry_pick": 0.0,
+        "incentives.sales.feedback_rate": 0.0,
+        "incentives.sales.discount_pressure": 0.0,
+        "incentives.sales.push_window_days": 0.0,
+        "incentives.sales.pull_forward_probability": 0.0,
+        "incentives.marketing.threshold_shift": 0.0,
+        "incentives.marketing.promotion_tilt": 0.0,
+        "alignment.levers.sla": False,
+        "alignment.levers.recycle_rejected": 0.0,
+        "alignment.levers.feedback_loop": 0.0,
+        "alignment.levers.cross_training": 0.0,
+        "alignment.levers.tactical_support": 0.0,
+        "alignment.levers.shared_metrics": 0.0,
+    }
+)

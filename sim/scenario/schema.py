@@ -1,0 +1,726 @@
+"""The scenario schema: one frozen, validated description of a company and its plans.
+
+Every field carries a description, a unit and a default, so this module is also
+the reference documentation (``python run.py schema`` prints it as JSON Schema).
+Unknown keys are rejected. Presets (incentive plans, alignment stages) are
+names; :meth:`Scenario.expanded` writes their fields out explicitly, and a
+scenario may override any single field.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from sim.scenario.errors import explain
+from sim.scenario.presets import ALIGNMENT_STAGES, MARKETING_PLANS, NEUTRAL_OVERRIDES, SALES_PLANS
+
+DurationKind = Literal["exponential", "lognormal", "gamma", "fixed"]
+SalesPlanName = Literal["revenue_commission", "quota_accelerator", "shared_revenue"]
+MarketingPlanName = Literal["mql_volume", "pipeline", "revenue"]
+AlignmentStage = Literal["undefined", "defined", "aligned", "integrated"]
+
+# Keys a timeline may not change: they fix the run's structure, not its policy.
+STRUCTURAL_KEYS = (
+    "extends",
+    "name",
+    "description",
+    "horizon_days",
+    "warmup_days",
+    "seed",
+    "replications",
+    "record_leads",
+    "neutral",
+    "timeline",
+    "sales.reps",
+    "sales.slots_per_rep",
+    "sales.period_days",
+    "leads.segments",
+)
+
+
+def param(default: Any, description: str, unit: str = "", **constraints: Any) -> Any:
+    """A schema field whose description names its unit (shown in JSON Schema)."""
+    text = f"{description} Unit: {unit}." if unit else description
+    extra = {"unit": unit} if unit else None
+    if isinstance(default, type):  # a nested section: build its own defaults
+        return Field(default_factory=default, description=text, **constraints)
+    return Field(default, description=text, json_schema_extra=extra, **constraints)
+
+
+class Section(BaseModel):
+    """Base of every scenario section: frozen, finite numbers, no unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# --- marketing --------------------------------------------------------------------
+
+
+class Saturation(Section):
+    """Hill saturation of a spend stock, expressed as effective daily spend."""
+
+    half_saturation_daily_spend: float = param(
+        3000.0, "Steady daily spend that gives half of the maximum effect (assumption: about the "
+        "baseline's own spend, so it sits mid-curve).", "currency/day", gt=0
+    )
+    shape: float = param(
+        1.0, "Hill shape: 1 is concave, above 1 is S-shaped (Meridian, PyMC-Marketing forms).",
+        "-", gt=0, le=10,
+    )
+
+
+class BrandEffects(Section):
+    """How brand equity (0..1) changes sales outcomes (Binet & Field)."""
+
+    win_odds_lift: float = param(
+        0.5, "Multiplier on stage-advance odds is 1 + lift x brand equity.", "-", ge=0, le=10
+    )
+    cycle_reduction: float = param(
+        0.15, "Stage durations shrink by this fraction at full brand equity.", "fraction", ge=0,
+        le=0.9,
+    )
+    discount_reduction: float = param(
+        0.4, "Base discount shrinks by this fraction at full brand equity (pricing power).",
+        "fraction", ge=0, le=1,
+    )
+
+
+class Marketing(Section):
+    """Spend plan, adstock stocks and lead arrivals (MODEL.md section 2)."""
+
+    annual_budget: float = param(
+        2_000_000.0, "Marketing budget per year, brand plus promotion.", "currency/year", ge=0
+    )
+    brand_share: float = param(
+        0.46, "Share of the budget spent on brand; the rest is promotion (activation). "
+        "0.46 is Binet & Field's B2B reference split.", "fraction", ge=0, le=1,
+    )
+    prior_annual_budget: float | None = param(
+        None, "Budget of the plan before day 0, which sets the initial stocks; null means the "
+        "same as annual_budget.", "currency/year", ge=0,
+    )
+    prior_brand_share: float | None = param(
+        None, "Brand share of the plan before day 0; null means the same as brand_share.",
+        "fraction", ge=0, le=1,
+    )
+    brand_half_life_days: float = param(
+        180.0, "Half-life of the brand stock (Binet & Field: brand effects show after ~6 months).",
+        "days", ge=0, le=3650,
+    )
+    promo_half_life_days: float = param(
+        7.0, "Half-life of the promotion stock (Robyn: digital theta 0-0.3 per week).", "days",
+        ge=0, le=365,
+    )
+    brand_saturation: Saturation = param(Saturation, "Saturation of the brand stock.")
+    promo_saturation: Saturation = param(Saturation, "Saturation of the promotion stock.")
+    organic_leads_per_day: float = param(
+        8.0, "Organic (inbound, word of mouth) leads per day with no brand equity "
+        "(assumption: with "
+        "promotion, ~10,000 leads a year for a mid-size firm).", "leads/day",
+        ge=0,
+    )
+    organic_gain: float = param(
+        1.0, "Organic rate is multiplied by 1 + gain x brand equity (assumption).", "-", ge=0,
+    )
+    promo_max_leads_per_day: float = param(
+        30.0, "Promotion-sourced leads per day at full promotion saturation (assumption).",
+        "leads/day", ge=0
+    )
+    brand_effects: BrandEffects = param(BrandEffects, "Effects of brand equity on sales.")
+
+
+# --- leads -------------------------------------------------------------------------
+
+
+class Segment(Section):
+    """A customer segment with its own deal size, cycle length and buying window."""
+
+    name: str = param("mid_market", "Segment name.", min_length=1)
+    share: float = param(1.0, "Share of new leads in this segment.", "fraction", ge=0, le=1)
+    deal_size_mean: float = param(40_000.0, "Mean list deal size.", "currency", gt=0)
+    deal_size_cv: float = param(
+        0.6, "Coefficient of variation of deal size (lognormal).", "-", ge=0, le=5
+    )
+    cycle_multiplier: float = param(
+        1.0, "Multiplier on every sales-stage duration (set so SQL-to-close medians match industry "
+        "benchmarks: SMB 2-4 weeks, mid-market 1-3 months, enterprise 3-6+ months).", "-",
+        gt=0, le=20
+    )
+    buying_window_days_mean: float = param(
+        120.0, "Mean time a lead stays in-market (exponential); a lead not worked by then buys "
+        "elsewhere or decides not to buy.", "days", gt=0,
+    )
+
+
+def _default_segments() -> list[Segment]:
+    return [
+        Segment(name="smb", share=0.50, deal_size_mean=10_000.0, deal_size_cv=0.5,
+                cycle_multiplier=0.4, buying_window_days_mean=60.0),
+        Segment(name="mid_market", share=0.35, deal_size_mean=40_000.0, deal_size_cv=0.6,
+                cycle_multiplier=1.0, buying_window_days_mean=120.0),
+        Segment(name="enterprise", share=0.15, deal_size_mean=150_000.0, deal_size_cv=0.8,
+                cycle_multiplier=2.5, buying_window_days_mean=240.0),
+    ]
+
+
+class QualityDistribution(Section):
+    """Beta(a, b) distribution of a lead's latent propensity to buy."""
+
+    a: float = param(2.0, "Beta shape a.", "-", gt=0, le=1000)
+    b: float = param(3.0, "Beta shape b.", "-", gt=0, le=1000)
+
+
+class Leads(Section):
+    """Segments, lead quality by source and buying windows (MODEL.md section 3)."""
+
+    segments: list[Segment] = Field(
+        default_factory=_default_segments, min_length=1, max_length=20,
+        description="Customer segments; shares must sum to 1.",
+    )
+    quality_organic: QualityDistribution = param(
+        QualityDistribution, "Quality of organic and brand-driven leads."
+    )
+    quality_promotion: QualityDistribution = Field(
+        default_factory=lambda: QualityDistribution(a=1.5, b=4.0),
+        description="Quality of promotion-sourced leads (lower intent).",
+    )
+    initial_engagement_organic: float = param(
+        0.0, "Engagement an organic lead starts nurture with.", "0-1", ge=0, lt=1
+    )
+    initial_engagement_promotion: float = param(
+        0.4, "Engagement a promotion lead starts with: it has just answered an offer, so it is "
+        "in-market now and reaches the threshold sooner (assumption).", "0-1", ge=0, lt=1,
+    )
+    buying_window: bool = param(
+        True, "Whether leads leave the market when their buying window closes (false: never).",
+    )
+
+    @field_validator("segments")
+    @classmethod
+    def _shares_sum_to_one(cls, segments: list[Segment]) -> list[Segment]:
+        total = sum(s.share for s in segments)
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"segment shares must sum to 1, got {total:g}")
+        names = [s.name for s in segments]
+        if len(set(names)) != len(names):
+            raise ValueError(f"segment names must be unique, got {names}")
+        return segments
+
+
+# --- nurture -----------------------------------------------------------------------
+
+
+class Nurture(Section):
+    """Engagement, lead scoring and the MQL hand-off threshold (MODEL.md section 4)."""
+
+    handoff_threshold: float = param(
+        0.5, "Lead score at which a lead becomes an MQL and is handed to sales.", "score 0-1",
+        ge=0, le=1,
+    )
+    quality_weight: float = param(
+        0.6, "Weight of latent quality in the lead score; the rest is engagement.", "-", ge=0,
+        lt=1,
+    )
+    touches_per_week: float = param(
+        2.0, "Nurture touches per week (assumption).", "touches/week", ge=0
+    )
+    content_effectiveness: float = param(
+        0.15, "Fraction of the remaining engagement gap one touch closes.", "fraction", ge=0,
+        lt=1,
+    )
+    scoring_noise: float = param(
+        0.12, "Standard deviation of the error in the lead score marketing sees.", "score",
+        ge=0, le=2,
+    )
+    cold_hazard_per_day: float = param(
+        1 / 90, "Rate at which a nurtured lead goes cold (assumption: ~3 months).", "1/day",
+        ge=0, le=10
+    )
+    max_nurture_days: float = param(
+        365.0, "Leads still in nurture after this long are dropped (assumption).", "days", gt=0
+    )
+
+
+# --- sales -------------------------------------------------------------------------
+
+
+class Duration(Section):
+    """A stage duration distribution with its mean and coefficient of variation."""
+
+    distribution: DurationKind = param("lognormal", "Family: exponential, lognormal, gamma, fixed.")
+    mean_days: float = param(10.0, "Mean duration before multipliers.", "days", ge=0)
+    cv: float = param(
+        0.6, "Coefficient of variation (ignored by exponential and fixed).", "-", ge=0, le=5
+    )
+
+
+class Stage(Section):
+    """One stage of the sales pipeline."""
+
+    name: str = param("stage", "Stage name.", min_length=1)
+    duration: Duration = param(Duration, "Duration of the stage.")
+    advance_probability: float = param(
+        0.6, "Chance an average lead (quality 0.5, no brand) passes the stage.", "probability",
+        ge=0, le=1,
+    )
+    late_stage: bool = param(
+        False, "Whether tactical marketing support applies here (proposal, negotiation).",
+    )
+
+
+def _default_stages() -> list[Stage]:
+    return [
+        Stage(name="discovery", duration=Duration(mean_days=10.0, cv=0.6),
+              advance_probability=0.9),
+        Stage(name="solution", duration=Duration(mean_days=14.0, cv=0.6),
+              advance_probability=0.65),
+        Stage(name="proposal", duration=Duration(mean_days=14.0, cv=0.6),
+              advance_probability=0.55, late_stage=True),
+        Stage(name="negotiation", duration=Duration(mean_days=10.0, cv=0.6),
+              advance_probability=0.7, late_stage=True),
+    ]
+
+
+class ResponseDecay(Section):
+    """Decay of the chance to qualify a lead with first-response time (Oldroyd et al.)."""
+
+    half_life_hours: float = param(
+        0.4, "Hours for the excess over the floor to halve. 0.4 gives Oldroyd et al.'s ~7x "
+        "(first hour vs second hour) on the baseline's simulated response times.", "hours", gt=0
+    )
+    floor: float = param(
+        0.01, "Multiplier left after long delays (1 switches decay off); 0.01 gives >=40x "
+        "between the first hour and a day or more.", "fraction", ge=0,
+        le=1,
+    )
+
+
+class Sales(Section):
+    """Reps, response, qualification, pipeline stages and pricing (MODEL.md 5-7)."""
+
+    reps: int = param(
+        8, "Number of sales reps (with their salary, sales cost ~10% of revenue: Chung et al.).",
+        "reps", ge=1, le=100_000,
+    )
+    slots_per_rep: int = param(
+        20, "Active leads a rep can hold at once, from acceptance to close.", "leads", ge=1,
+        le=10_000,
+    )
+    response_hours_mean: float = param(
+        42.0, "Mean delay of a first response once a rep has the lead, with no SLA "
+        "(Oldroyd et al.: 42 h).", "hours", ge=0,
+    )
+    response_hours_cv: float = param(
+        12.0, "Coefficient of variation of the first-response delay (lognormal; 0 is fixed). "
+        "12 with a 42 h mean fits Oldroyd et al.'s spread: about a third within an hour, a "
+        "fifth after a day.", "-", ge=0, le=100,
+    )
+    response_decay: ResponseDecay = param(ResponseDecay, "Response-time decay curve.")
+    qualify_probability: float = param(
+        0.95, "Chance an average lead contacted at once is reached and qualified.", "probability",
+        ge=0, le=1,
+    )
+    qualification_days: float = param(
+        2.0, "Mean days a rep spends reaching and qualifying a lead (exponential), holding a "
+        "slot, whether or not the lead qualifies (assumption).", "days", ge=0, le=365,
+    )
+    quality_odds_weight: float = param(
+        3.0, "Odds of qualifying and of advancing are multiplied by exp(w x (quality - 0.5)).",
+        "-", ge=0, le=50,
+    )
+    stages: list[Stage] = Field(
+        default_factory=_default_stages, min_length=1, max_length=20,
+        description="Pipeline stages in order; a lead becomes an opportunity when it passes the "
+        "first.",
+    )
+    base_discount: float = param(
+        0.10, "Discount on an average deal with no brand equity.", "fraction", ge=0, le=1
+    )
+    max_discount: float = param(0.40, "Largest discount ever granted.", "fraction", ge=0, le=1)
+    rep_annual_salary: float = param(
+        100_000.0, "Fully loaded salary of a rep.", "currency/year", ge=0
+    )
+    period_days: float = param(
+        91.25, "Length of a sales period (quota and period-end push).", "days", gt=0
+    )
+
+    @model_validator(mode="after")
+    def _discount_order(self) -> Sales:
+        if self.max_discount < self.base_discount:
+            raise ValueError(
+                f"max_discount ({self.max_discount:g}) must be >= base_discount "
+                f"({self.base_discount:g})"
+            )
+        return self
+
+
+# --- incentives --------------------------------------------------------------------
+
+
+class SalesPlanFields(Section):
+    """Behaviour and cost of a sales incentive plan; null fields come from the preset."""
+
+    follow_up_rate: float | None = param(
+        None, "Chance an MQL is followed up at all when reps are idle.", "probability", ge=0, le=1
+    )
+    neglect_under_load: float | None = param(
+        None, "Follow-up falls by this fraction of team load (busy slots / all slots).",
+        "fraction", ge=0, le=1,
+    )
+    cherry_pick: float | None = param(
+        None, "Chance a fully busy rep rejects a lead of quality 0; scales with rep load and "
+        "(1 - quality).", "probability", ge=0, le=1,
+    )
+    feedback_rate: float | None = param(
+        None, "Share of worked leads reps give quality feedback on.", "fraction", ge=0, le=1
+    )
+    discount_pressure: float | None = param(
+        None, "Extra discount reps grant to close.", "fraction", ge=0, le=1
+    )
+    commission_rate: float | None = param(
+        None, "Commission on revenue booked.", "fraction", ge=0, le=1
+    )
+    accelerator_rate: float | None = param(
+        None, "Extra commission on team bookings above quota in a period.", "fraction", ge=0, le=1
+    )
+    quota_per_rep_period: float | None = param(
+        None, "Bookings quota per rep per sales period.", "currency", ge=0
+    )
+    push_window_days: float | None = param(
+        None, "Days before a period end in which reps push deals to close.", "days", ge=0
+    )
+    push_discount: float | None = param(
+        None, "Extra discount on deals closing in the push window.", "fraction", ge=0, le=1
+    )
+    pull_forward_days: float | None = param(
+        None, "Deals due to close this many days after a period end may be pulled forward.",
+        "days", ge=0,
+    )
+    pull_forward_probability: float | None = param(
+        None, "Chance a deal due just after a period end is pulled forward.", "probability",
+        ge=0, le=1,
+    )
+    push_win_odds_factor: float | None = param(
+        None, "Multiplier on the final-stage win odds of a pulled-forward deal.", "-", ge=0,
+        le=10,
+    )
+
+
+class MarketingPlanFields(Section):
+    """Behaviour and cost of a marketing incentive plan; null fields come from the preset."""
+
+    threshold_shift: float | None = param(
+        None, "Added to the hand-off threshold in practice (negative: looser).", "score",
+        ge=-1, le=1,
+    )
+    promotion_tilt: float | None = param(
+        None, "Fraction of the brand budget moved to promotion in practice.", "fraction", ge=0,
+        le=1,
+    )
+    bonus_per_mql: float | None = param(None, "Bonus paid per MQL.", "currency/MQL", ge=0)
+    bonus_pipeline_rate: float | None = param(
+        None, "Bonus as a share of pipeline created (deal size of new SQLs).", "fraction", ge=0,
+        le=1,
+    )
+    bonus_revenue_rate: float | None = param(
+        None, "Bonus as a share of revenue booked.", "fraction", ge=0, le=1
+    )
+
+
+class Incentives(Section):
+    """Sales and marketing incentive plans (MODEL.md section 8)."""
+
+    sales_plan: SalesPlanName = param(
+        "revenue_commission", "Sales plan preset: revenue_commission, quota_accelerator or "
+        "shared_revenue.",
+    )
+    marketing_plan: MarketingPlanName = param(
+        "pipeline", "Marketing plan preset: mql_volume, pipeline or revenue."
+    )
+    sales: SalesPlanFields = param(SalesPlanFields, "Field-by-field overrides of the sales plan.")
+    marketing: MarketingPlanFields = param(
+        MarketingPlanFields, "Field-by-field overrides of the marketing plan."
+    )
+
+
+# --- alignment ---------------------------------------------------------------------
+
+
+class AlignmentLevers(Section):
+    """Collaboration levers of an alignment stage; null fields come from the preset."""
+
+    sla: bool | None = param(None, "Whether a response-time SLA is in force.")
+    sla_hours: float | None = param(
+        None, "Mean first-response delay under the SLA.", "hours", ge=0
+    )
+    scoring_noise_factor: float | None = param(
+        None, "Multiplier on scoring noise from a shared lead definition.", "-", ge=0, le=1
+    )
+    recycle_rejected: float | None = param(
+        None, "Chance a rejected lead goes back to nurture instead of being lost.",
+        "probability", ge=0, le=1,
+    )
+    feedback_loop: float | None = param(
+        None, "Strength of the channel that turns sales feedback into better scoring.", "0-1",
+        ge=0, le=1,
+    )
+    cross_training: float | None = param(
+        None, "Cross-training and joint work (content, hand-off, collateral).", "0-1", ge=0, le=1
+    )
+    tactical_support: float | None = param(
+        None, "Marketing support on late-stage deals.", "0-1", ge=0, le=1
+    )
+    shared_metrics: float | None = param(
+        None, "Shared metrics and a transparent funnel: cut neglect and cherry-picking.", "0-1",
+        ge=0, le=1,
+    )
+    overhead_fixed_annual: float | None = param(
+        None, "Fixed cost of alignment (meetings, tools, a revenue-ops role).", "currency/year",
+        ge=0,
+    )
+    overhead_per_rep_annual: float | None = param(
+        None, "Alignment cost per rep (cross-training and meeting time).", "currency/year",
+        ge=0,
+    )
+
+
+class AlignmentEffects(Section):
+    """Effect sizes of the alignment levers at full strength (assumptions)."""
+
+    cross_training_content_lift: float = param(
+        0.5, "Content effectiveness is multiplied by 1 + lift x cross_training.", "-", ge=0,
+        le=10,
+    )
+    cross_training_qualify_lift: float = param(
+        0.3, "Qualify odds are multiplied by 1 + lift x cross_training.", "-", ge=0, le=10
+    )
+    cross_training_cycle_reduction: float = param(
+        0.25, "Stage durations shrink by this fraction x cross_training.", "fraction", ge=0,
+        le=0.9,
+    )
+    tactical_support_win_odds_lift: float = param(
+        0.5, "Late-stage advance odds are multiplied by 1 + lift x tactical_support.", "-",
+        ge=0, le=10,
+    )
+    tactical_support_cycle_reduction: float = param(
+        0.15, "Late-stage durations shrink by this fraction x tactical_support.", "fraction",
+        ge=0, le=0.9,
+    )
+    feedback_max_noise_reduction: float = param(
+        0.5, "Largest cut in scoring noise that feedback can teach.", "fraction", ge=0, le=1
+    )
+    feedback_half_saturation_leads: float = param(
+        500.0, "Feedback items that teach half of the largest cut.", "leads", gt=0
+    )
+
+
+class Alignment(Section):
+    """Relationship stage between sales and marketing (Kotler et al., HBR 2006)."""
+
+    stage: AlignmentStage = param(
+        "defined", "Alignment stage preset: undefined, defined, aligned or integrated."
+    )
+    levers: AlignmentLevers = param(AlignmentLevers, "Field-by-field overrides of the levers.")
+    effects: AlignmentEffects = param(AlignmentEffects, "Effect sizes of the levers.")
+
+
+class Finance(Section):
+    """Economics used to turn revenue into contribution."""
+
+    gross_margin: float = param(
+        0.75, "Gross margin on revenue (contribution = margin x revenue - costs; assumption, "
+        "typical "
+        "of B2B software and services).", "fraction",
+        ge=0, le=1,
+    )
+
+
+class TimelineChange(Section):
+    """A change of plan that takes effect on a given day."""
+
+    day: float = param(0.0, "Day the change takes effect.", "days", ge=0)
+    set: dict[str, Any] = Field(
+        min_length=1, description="Dotted key paths and their new values, as with --set."
+    )
+    note: str = param("", "What the change means, for people.")
+
+
+# --- the scenario ------------------------------------------------------------------
+
+
+class Scenario(Section):
+    """A complete scenario: the company, its plans, and how to run it."""
+
+    extends: str | None = param(
+        None, "Base scenario file this one overrides, relative to this file (sections merge "
+        "key by key; lists replace). Resolved when the file is loaded.",
+    )
+    name: str = param("scenario", "Short name, used in report folder names.", min_length=1)
+    description: str = param("", "What the scenario represents and which question it answers.")
+    horizon_days: float = param(1095.0, "Simulated days from day 0.", "days", gt=0, le=36_500)
+    warmup_days: float = param(
+        0.0, "Days simulated before day 0 under the prior plan; their leads occupy reps but are "
+        "not counted.", "days", ge=0, le=3650,
+    )
+    seed: int = param(20240601, "Root seed of all random streams.", "-", ge=0)
+    replications: int = param(20, "Independent replications to run.", "-", ge=1, le=100_000)
+    record_leads: bool = param(False, "Keep a record per lead (memory grows with leads).")
+    neutral: bool = param(
+        False, "Switch every behavioural mechanism off: an open queueing network (MODEL.md 13)."
+    )
+    marketing: Marketing = param(Marketing, "Spend plan, stocks and lead arrivals.")
+    leads: Leads = param(Leads, "Segments, quality and buying windows.")
+    nurture: Nurture = param(Nurture, "Nurture, scoring and the hand-off threshold.")
+    sales: Sales = param(Sales, "Reps, response, stages and pricing.")
+    incentives: Incentives = param(Incentives, "Sales and marketing incentive plans.")
+    alignment: Alignment = param(Alignment, "Alignment stage between the two teams.")
+    finance: Finance = param(Finance, "Margin used for contribution.")
+    timeline: list[TimelineChange] = Field(
+        default_factory=list, description="Changes of plan that take effect on given days."
+    )
+
+    @model_validator(mode="after")
+    def _timeline_is_valid(self) -> Scenario:
+        for i, change in enumerate(self.timeline):
+            for key in change.set:
+                if any(key == k or key.startswith(k + ".") for k in STRUCTURAL_KEYS):
+                    raise ValueError(
+                        f"timeline.{i}.set.{key}: cannot change during a run (it fixes the "
+                        "run's structure); set it at the top of the file"
+                    )
+        if self.timeline:
+            self.periods()  # every step must give a valid scenario
+        return self
+
+    # -- variants --------------------------------------------------------------
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A validated copy with dotted-path values replaced (``{"sales.reps": 8}``)."""
+        data = self.model_dump(mode="python")
+        for path, value in overrides.items():
+            set_path(data, path, value)
+        return Scenario.model_validate(data)
+
+    def expanded(self) -> Scenario:
+        """This scenario with every preset field written out, and neutral mode applied."""
+        data = self.model_dump(mode="python")
+        for section, presets, name in (
+            ("sales", SALES_PLANS, self.incentives.sales_plan),
+            ("marketing", MARKETING_PLANS, self.incentives.marketing_plan),
+        ):
+            fields = data["incentives"][section]
+            for key, value in presets[name].items():
+                if fields[key] is None:
+                    fields[key] = value
+        levers = data["alignment"]["levers"]
+        for key, value in ALIGNMENT_STAGES[self.alignment.stage].items():
+            if levers[key] is None:
+                levers[key] = value
+        if self.neutral:
+            for path, value in NEUTRAL_OVERRIDES.items():
+                set_path(data, path, value)
+            for stage in data["sales"]["stages"]:
+                stage["advance_probability"] = 1.0
+        return Scenario.model_validate(data)
+
+    def periods(self) -> list[tuple[float, Scenario]]:
+        """Expanded scenarios in force from each timeline day on, sorted by day.
+
+        Changes accumulate: each step applies its ``set`` to the previous step.
+        The first period starts at ``-warmup_days``.
+        """
+        base = self.model_dump(mode="python")
+        base["timeline"] = []
+        current = Scenario.model_validate(base)
+        out = [(-self.warmup_days, current.expanded())]
+        for i, change in sorted(enumerate(self.timeline), key=lambda ic: ic[1].day):
+            try:
+                current = current.with_overrides(change.set)
+            except (KeyError, IndexError, TypeError) as exc:
+                raise ValueError(f"timeline.{i}.set: {exc.args[0]}") from None
+            except ValidationError as exc:
+                key, message = explain(exc, Scenario)
+                raise ValueError(f"timeline.{i}.set: {key}: {message}") from None
+            _check_structure(out[0][1], current, i)
+            if len(out) > 1 and out[-1][0] == change.day:  # the first period keeps the prior plan
+                out[-1] = (change.day, current.expanded())
+            else:
+                out.append((change.day, current.expanded()))
+        return out
+
+
+def _check_structure(first: Scenario, later: Scenario, index: int) -> None:
+    """Refuse a timeline step that changes the run's structure.
+
+    Compares the values, so ``sales: {reps: 3}`` is caught as well as ``sales.reps: 3``.
+    """
+    before, after = first.model_dump(mode="python"), later.model_dump(mode="python")
+    for key in STRUCTURAL_KEYS:
+        if key == "timeline":
+            continue
+        if _get_path(before, key) != _get_path(after, key):
+            raise ValueError(
+                f"timeline.{index}.set: changes {key}, which cannot change during a run (it "
+                "fixes the run's structure); set it at the top of the file"
+            )
+    if len(first.sales.stages) != len(later.sales.stages):
+        raise ValueError(
+            f"timeline.{index}.set: changes the number of sales stages, which cannot change "
+            "during a run; change a stage's fields instead (sales.stages.0.advance_probability)"
+        )
+
+
+def _get_path(data: dict[str, Any], path: str) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        node = node[part]
+    return node
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``data[a][b][0][c] = value`` for the dotted path ``a.b.0.c``, in place.
+
+    Missing mapping keys are created (validation then rejects unknown ones with
+    a suggestion); list items must exist.
+
+    Raises:
+        KeyError: a step goes through a value that is not a mapping or list.
+        IndexError: a list index is out of range.
+    """
+    parts = path.split(".")
+    if not path or any(p == "" for p in parts):
+        raise KeyError(f"'{path}' is not a dotted key path such as sales.reps")
+    node: Any = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        where = ".".join(parts[:depth]) or "the top level"
+        if isinstance(node, list):
+            if not part.isdigit():
+                raise KeyError(f"{where} is a list: expected an index, got '{part}'")
+            index = int(part)
+            if index >= len(node):
+                raise IndexError(f"{where} has {len(node)} items, no index {index}")
+            if last:
+                node[index] = copy.deepcopy(value)
+            else:
+                node = node[index]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = copy.deepcopy(value)
+            else:
+                if node.get(part) is None:
+                    node[part] = {}
+                node = node[part]
+        else:
+            raise KeyError(f"{where} is a value, not a section: cannot set '{part}' under it")

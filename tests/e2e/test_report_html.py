@@ -1,0 +1,193 @@
+"""Reports end to end: each type is written, self-contained, and names only files that exist."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from report_fixtures import compare_inputs, parse, sweep_points, tiny_run
+
+from sim.apps.cli import main
+from sim.apps.run_folder import write_run
+from sim.report import figures as fg
+from sim.report import write_compare_report, write_run_report, write_sweep_report
+from sim.report.html import table_html
+from sim.report.sweep_report import best_point, near_best
+
+REPO = Path(__file__).resolve().parents[2]
+BASELINE = REPO / "scenarios" / "baseline.yaml"
+RUN_FIGURES = {"horizon", "cumulative_revenue", "funnel", "money", "weekly", "cycle_times",
+               "first_response"}
+
+
+@pytest.fixture(scope="module")
+def run():
+    return tiny_run(**{"sales.reps": 6})
+
+
+@pytest.fixture(scope="module")
+def run_report(run, tmp_path_factory) -> Path:
+    return write_run_report(run, tmp_path_factory.mktemp("run") / "r")
+
+
+def assert_self_contained(report: Path) -> set[str]:
+    """Every image embedded and decodable, every local link on disk; the figure names."""
+    page = parse(report)
+    assert page.scripts == 0 and page.external == []
+    assert page.images, "a report without figures"
+    names = set()
+    for img in page.images:
+        src = str(img["src"])
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+        assert img.get("alt"), "every figure needs alt text"
+        data_file = str(img["data-file"])
+        assert (report.parent / data_file).is_file(), data_file
+        names.add(Path(data_file).stem)
+    for href in page.hrefs:
+        if href.startswith("#"):
+            assert href[1:] in page.ids, href
+        else:
+            assert (report.parent / href).is_file(), href
+    for name in names:  # every figure also as SVG
+        svg = report.parent / "figures" / f"{name}.svg"
+        assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    return names
+
+
+def test_run_report_has_every_figure_and_table(run_report: Path) -> None:
+    assert run_report.name == "report.html"
+    names = assert_self_contained(run_report)
+    assert names == RUN_FIGURES
+    text = run_report.read_text(encoding="utf-8")
+    for heading in ("Executive summary", "Short term vs long term", "The funnel and its leaks",
+                    "Over time", "Cycle times and first response", "Assumptions"):
+        assert heading in text
+    tables = {p.name for p in (run_report.parent / "tables").iterdir()}
+    assert {"funnel.csv", "horizon.csv", "weekly.csv", "cycle_times.csv", "won_deals.csv",
+            "first_response.csv", "money.csv", "parameters.csv"} <= tables
+
+
+def test_run_report_summary_speaks_in_numbers_with_cis(run, run_report: Path) -> None:
+    text = run_report.read_text(encoding="utf-8")
+    summary = text.split('id="summary"')[1].split("</section>")[0]
+    assert "95% CI" in summary and "revenue of" in summary
+    assert "Lead to close, median" in summary
+    revenue = run.metric("revenue")["mean"]
+    assert fg.short_number(revenue, "money").split()[-1] in summary  # k or M, as people read
+
+
+def test_run_report_lists_what_changed_vs_baseline(run_report: Path) -> None:
+    changes = pd.read_csv(run_report.parent / "tables" / "scenario_changes.csv")
+    assert {"sales.reps", "horizon_days", "name"} <= set(changes["key"])
+    reps = changes.set_index("key").loc["sales.reps"]
+    assert str(reps["value"]) == "6"
+    text = run_report.read_text(encoding="utf-8")
+    assert "python run.py run scenario.yaml --seed" in text
+
+
+def test_write_run_adds_the_report_atomically(run, run_report: Path) -> None:
+    # Into a folder that has a report already: its figures/ and tables/ are replaced.
+    out = write_run(run, run_report.parent, datetime.now(), datetime.now())
+    assert (out / "report.html").is_file() and (out / "summary.csv").is_file()
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temporary folder left
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert 'href="summary.csv"' in text and "Git revision" in text
+    assert_self_contained(out / "report.html")
+
+
+def test_a_failing_report_leaves_nothing(run, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr(fg, "money_figure", broken)
+    with pytest.raises(RuntimeError):
+        write_run(run, tmp_path / "r", datetime.now(), datetime.now())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_run_prints_the_report_path(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["run", str(BASELINE), "--replications", "2", "--horizon-days", "100",
+                 "--set", "warmup_days=0", "--out", str(tmp_path / "cli")])
+    out = capsys.readouterr().out
+    assert code == 0
+    match = re.search(r"^Report: (.+report\.html)$", out, re.MULTILINE)
+    assert match and Path(match.group(1)).is_file()
+
+
+def test_compare_report(tmp_path: Path) -> None:
+    data = compare_inputs()
+    report = write_compare_report(
+        data["per_replication"], data["differences"], data["timeseries"], tmp_path / "c",
+        horizon_days=365.0, won_deals=data["won_deals"],
+        first_responses=data["first_responses"], seed=11,
+    )
+    names = assert_self_contained(report)
+    assert names == {"differences", "horizon", "funnel", "weekly", "cumulative_revenue",
+                     "cycle_times", "first_response"}
+    text = report.read_text(encoding="utf-8")
+    summary = text.split('id="summary"')[1].split("</section>")[0]
+    assert "Against &#x27;baseline&#x27;, &#x27;integrated&#x27; is better on revenue" in summary
+    winners = pd.read_csv(report.parent / "tables" / "winners.csv").set_index("metric")
+    assert winners.loc["revenue", "best"] == "integrated"
+    assert winners.loc["revenue", "clear"] == "yes"
+
+
+def test_compare_report_without_optional_inputs(tmp_path: Path) -> None:
+    data = compare_inputs()
+    report = write_compare_report(data["per_replication"], data["differences"], None,
+                                  tmp_path / "c", reference="baseline")
+    assert assert_self_contained(report) == {"differences", "funnel"}
+
+
+@pytest.mark.parametrize(("keys", "figures"), [
+    (1, {"response_curve", "other_metrics"}),
+    (2, {"heatmap", "response_curves"}),
+    (3, {"profiles"}),
+])
+def test_sweep_report(tmp_path: Path, keys: int, figures: set[str]) -> None:
+    points = sweep_points(keys)
+    names = list(points.columns[:keys])
+    report = write_sweep_report(points, names, tmp_path / "s", replications=10, seed=5)
+    assert assert_self_contained(report) == figures
+    text = report.read_text(encoding="utf-8")
+    assert "marketing.brand_share = 0.4" in text  # the best point, in the summary
+    assert "within the best point&#x27;s 95% CI" in text
+
+
+def test_optimize_report_draws_the_search(tmp_path: Path) -> None:
+    points = sweep_points(1)
+    evaluations = points.sample(frac=1.0, random_state=1).assign(
+        evaluation=range(1, len(points) + 1))
+    report = write_sweep_report(points, ["marketing.brand_share"], tmp_path / "o",
+                                kind="optimize", evaluations=evaluations)
+    assert "progress" in assert_self_contained(report)
+    assert "Leadflow optimisation" in report.read_text(encoding="utf-8")
+
+
+def test_sweep_best_and_flatness() -> None:
+    points = sweep_points(1)
+    best = best_point(points)
+    assert best["marketing.brand_share"] == pytest.approx(0.4)
+    close = near_best(points, best)
+    assert 0.3 <= close["marketing.brand_share"].min() <= 0.4 <= close[
+        "marketing.brand_share"].max() <= 0.5
+    assert best_point(points, maximize=False)["marketing.brand_share"] == pytest.approx(1.0)
+
+
+def test_sweep_report_says_what_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="ci_low"):
+        write_sweep_report(pd.DataFrame({"x": [1], "mean": [2.0]}), ["x"], tmp_path / "s")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tables_escape_text_and_format_numbers() -> None:
+    df = pd.DataFrame({"name": ["<b>&"], "revenue": [1_234_567.0], "share": [0.256]})
+    html = table_html(df, {"revenue": "money", "share": "percent"})
+    assert "&lt;b&gt;&amp;" in html and "1.23 M" in html and "25.6%" in html

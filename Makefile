@@ -4,12 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean browser workshop bench
+.PHONY: run test test-fast lint typecheck layers clean browser workshop bench
 
+# Every extra: the workshop and Dask are optional for a user of the wheel, never for
+# a developer or CI, where their tests must run.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,workshop,dask]"
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -20,9 +22,24 @@ run: $(STAMP)
 workshop: $(STAMP)
 	$(PY) run.py workshop
 
-test: $(STAMP) browser
-	$(VENV)/bin/ruff check .
+# What CI runs (.ci/run): ruff, the layers contract, mypy, then every test tier.
+test: $(STAMP) browser lint layers typecheck
 	$(PY) -m pytest
+
+# The loop to run while editing (under a minute): the unit tier and the validation
+# tests marked `smoke` (conservation, reproducibility, one queueing-theory check).
+test-fast: $(STAMP)
+	$(PY) -m pytest -q tests/unit tests/validation -m "(unit or smoke) and not slow"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+# A layer imports only the layers below it ([tool.importlinter] in pyproject.toml).
+layers: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+typecheck: $(STAMP)
+	$(PY) -m mypy sim
 
 # The report's browser test renders it in headless Chromium (Debian's package).
 # Installed here where we are root with apt-get; otherwise that test is skipped.
@@ -43,8 +60,5 @@ browser:
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
 
-lint: $(STAMP)
-	$(VENV)/bin/ruff check .
-
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

@@ -1,4 +1,8 @@
-"""Command-line entry point: ``python run.py [run|validate|schema] ...`` (see README)."""
+"""Command-line entry point in a checkout: ``python run.py [run|validate|schema|...]`` (see README).
+
+An installed package offers the same as the ``leadflow`` console script; both only
+call :func:`sim.apps.cli.main`, which imports nothing heavy before a command runs.
+"""
 
 import sys
 

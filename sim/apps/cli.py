@@ -2,58 +2,84 @@
 
 Bad input (a missing file, bad YAML, an unknown key, a value out of range, a
 bad option) prints one line on stderr and exits with code 2; nothing is
-written. ``run.py`` at the repository root only calls :func:`main`.
+written. ``run.py`` at the repository root and the ``leadflow`` console script
+only call :func:`main`.
+
+Start-up is kept short: this module and the argument parser import the
+standard library only. Each command imports the layers it needs (NumPy,
+SimPy, pandas, Matplotlib, Dask...) when it runs, so ``--help`` and
+``validate`` answer in a fraction of a second.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib.util
 import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from pydantic import ValidationError
-from tqdm import tqdm
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
-from sim.apps.run_folder import PACKAGES, default_report_dir, environment, result_json, write_run
-from sim.experiments.designs import (
-    CompareSpec,
-    ExperimentError,
-    OptimizeSpec,
-    Spec,
-    Stopping,
-    SweepSpec,
-    check_metric,
-    parse_param,
-    parse_vary,
-    spec_from_json,
-)
-from sim.experiments.executors import Execution, ExecutorError, available_cores, open_executor
-from sim.experiments.experiment import run_experiment, write_results
-from sim.experiments.runner import run_replications
-from sim.experiments.store import ExperimentStore, StoreError
-from sim.report.experiment_report import write_experiment_report
-from sim.report.experiment_text import experiment_table
-from sim.report.files import REPORT
-from sim.report.text import summary_table
-from sim.scenario.loading import ScenarioError, load_scenario
-from sim.scenario.schema import Scenario
+    from sim.experiments.designs import Spec, Stopping
+    from sim.experiments.executors import Execution
+    from sim.experiments.store import ExperimentStore
+    from sim.scenario.schema import Scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline.yaml"
-DEFAULT_REPORTS = ROOT / "reports"
 EXIT_BAD_INPUT = 2
+# Error classes whose message is a complete one-line answer to bad input, by module:
+# checked only once something failed, and only in modules already imported (an error
+# class whose module was never imported cannot have been raised).
+_BAD_INPUT_ERRORS = (
+    ("sim.scenario.errors", "ScenarioError"),
+    ("sim.experiments.designs", "ExperimentError"),
+    ("sim.experiments.store", "StoreError"),
+    ("sim.experiments.executors", "ExecutorError"),
+)
+
+
+def program() -> str:
+    """The command's name in messages: ``leadflow`` (the console script) or ``run.py``."""
+    return "leadflow" if Path(sys.argv[0]).name == "leadflow" else "run.py"
 
 
 class UsageError(Exception):
     """A bad command line; the message is one line."""
 
 
+class _DeferredDefaults(argparse.HelpFormatter):
+    """Fills ``{name}`` fields of option help from :func:`_help_defaults` when help is shown.
+
+    The defaults live in the experiment modules, whose imports are heavy: they are
+    read only when someone asks for a command's options, not on every start.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        return text.format_map(_help_defaults()) if text and "{" in text else text
+
+
+@functools.cache
+def _help_defaults() -> dict[str, object]:
+    from sim.experiments.designs import OptimizeSpec, Stopping
+    from sim.experiments.executors import available_cores
+
+    return {"cores": available_cores(), "objective": Stopping.objective,
+            "max_replications": Stopping.max_replications,
+            "points": OptimizeSpec.points_per_round, "refinements": OptimizeSpec.refinements}
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage mistakes as one line instead of exiting."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _DeferredDefaults)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message} (see --help)")
@@ -90,17 +116,19 @@ def _days(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``run.py``."""
+    """The argument parser of ``run.py`` and ``leadflow``."""
     parser = _Parser(
-        prog="run.py",
+        prog=program(),
         description="Simulate B2B leads from marketing spend to won or lost deals. "
-        "With no command, runs scenarios/baseline.yaml.",
+        "With no command, runs the baseline scenario (scenarios/baseline.yaml, "
+        "shipped with the package).",
     )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a scenario and write its report")
-    run.add_argument("file", nargs="?", type=Path, default=DEFAULT_SCENARIO,
-                     help="scenario YAML file (default: scenarios/baseline.yaml)")
+    run.add_argument("file", nargs="?", type=Path,
+                     help="scenario YAML file (default: the shipped "
+                     "scenarios/baseline.yaml)")
     run.add_argument("--replications", "-n", type=_positive_int,
                      help="number of replications (default: the file's)")
     run.add_argument("--seed", type=_seed, help="root seed (default: the file's)")
@@ -131,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load(args: argparse.Namespace, file: Path | None = None) -> Scenario:
+    from pydantic import ValidationError
+
+    from sim.scenario.loading import load_scenario
+
     overrides: list[str] = list(args.sets)
     scenario = load_scenario(args.file if file is None else file, overrides)
     extra: dict[str, Any] = {}
@@ -164,6 +196,8 @@ class _ProgressBar:
     def __call__(self, done: int, total: int) -> None:
         if self._bar is None:
             if done < total:
+                from tqdm import tqdm
+
                 self._bar = tqdm(total=total, initial=done, unit="replication",
                                  delay=self.delay_seconds, file=sys.stderr,
                                  dynamic_ncols=True, leave=False)
@@ -189,11 +223,27 @@ def _close_progress(show: _ProgressBar | None) -> None:
         show.close()
 
 
+def default_reports() -> Path:
+    """Where results go when ``--out`` is not given: ``reports/`` in the current folder."""
+    return Path("reports")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run replications, print a summary (or JSON) and write the results."""
-    scenario = _load(args)
+    from sim.apps.run_folder import default_report_dir, result_json, write_run
+    from sim.experiments.runner import run_replications
+    from sim.report.files import REPORT
+    from sim.report.text import summary_table
+
+    if args.file is None:  # the baseline shipped with the package, wherever this runs
+        from sim.scenario.library import DEFAULT_SCENARIO, packaged_path
+
+        with packaged_path(DEFAULT_SCENARIO) as default:
+            scenario = _load(args, default)
+    else:
+        scenario = _load(args)
     out_dir = args.out if args.out is not None else default_report_dir(
-        DEFAULT_REPORTS, scenario.name)
+        default_reports(), scenario.name)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir}: exists and is not a folder")
     execution = _execution(args)
@@ -225,6 +275,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_schema(_: argparse.Namespace) -> int:
     """Print the JSON Schema of scenario files."""
+    from sim.scenario.schema import Scenario
+
     print(json.dumps(Scenario.model_json_schema(), indent=2))
     return 0
 
@@ -241,6 +293,9 @@ def _port(text: str) -> int:
 
 def cmd_workshop(args: argparse.Namespace) -> int:
     """Serve the workshop app (Streamlit) until Ctrl-C; see sim/apps/workshop."""
+    if importlib.util.find_spec("streamlit") is None:
+        raise UsageError("workshop: Streamlit is not installed; install the extra: "
+                         "pip install 'leadflow-sim[workshop]'")
     from sim.apps.workshop.launch import run  # the app's dependencies load only for this command
 
     return run(args.host, args.port)
@@ -248,7 +303,6 @@ def cmd_workshop(args: argparse.Namespace) -> int:
 
 # --- experiments: compare, sweep, optimize ----------------------------------------------
 
-EXPERIMENT_PACKAGES = (*PACKAGES, "tqdm", "dask", "distributed")
 # Options that define an experiment: with --resume they come from the stored folder.
 _SPEC_OPTIONS = (("files", "scenario files"), ("file", "a scenario file"), ("sets", "--set"),
                  ("vary", "--vary"), ("param", "--param"), ("objective", "--objective"),
@@ -271,8 +325,8 @@ def _precision(text: str) -> float:
 
 def _add_execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", "-j", type=_positive_int, metavar="N",
-                        help="worker processes (default: every core, "
-                        f"{available_cores()} here); the numbers do not depend on it")
+                        help="worker processes (default: every core, {cores} here); "
+                        "the numbers do not depend on it")
     parser.add_argument("--executor", choices=("local", "dask"), default="local",
                         help="local processes (default) or a Dask distributed cluster")
     parser.add_argument("--scheduler", metavar="ADDRESS",
@@ -294,8 +348,8 @@ def _add_experiment_options(parser: argparse.ArgumentParser, what: str) -> None:
                         "half-width of the objective is within REL of its mean (0.02 is 2%%) "
                         f"at every {what}")
     parser.add_argument("--max-replications", type=_positive_int, metavar="N",
-                        help=f"most replications --precision may reach "
-                        f"(default: {Stopping.max_replications})")
+                        help="most replications --precision may reach "
+                        "(default: {max_replications})")
     parser.add_argument("--out", type=Path, metavar="DIR", help="folder for the results "
                         "(default: reports/<command>-<name>-<timestamp>)")
     parser.add_argument("--resume", type=Path, metavar="DIR",
@@ -316,7 +370,7 @@ def _add_experiment_parsers(sub: Any) -> None:
     cmp.add_argument("files", nargs="*", type=Path, metavar="FILE",
                      help="two or more scenario files; the first is the reference")
     cmp.add_argument("--objective", metavar="METRIC",
-                     help=f"metric checked by --precision (default: {Stopping.objective})")
+                     help="metric checked by --precision (default: {objective})")
     _add_experiment_options(cmp, "scenario")
 
     swp = sub.add_parser(
@@ -328,8 +382,8 @@ def _add_experiment_parsers(sub: Any) -> None:
                      help="a swept key: a,b,c or start:stop:step (stop included), e.g. "
                      "marketing.brand_share=0:1:0.25 (repeatable: a grid)")
     swp.add_argument("--objective", metavar="METRIC",
-                     help=f"metric for the best point and --precision "
-                     f"(default: {Stopping.objective})")
+                     help="metric for the best point and --precision "
+                     "(default: {objective})")
     swp.add_argument("--goal", choices=("max", "min"),
                      help="best is the highest or lowest objective (default: from the metric)")
     _add_experiment_options(swp, "point")
@@ -348,20 +402,27 @@ def _add_experiment_parsers(sub: Any) -> None:
     opt.add_argument("--goal", choices=("max", "min"),
                      help="maximise or minimise (default: from the metric)")
     opt.add_argument("--points", type=_positive_int, metavar="K",
-                     help=f"values per round (default: {OptimizeSpec.points_per_round})")
+                     help="values per round (default: {points})")
     opt.add_argument("--refinements", type=int, metavar="R",
-                     help=f"rounds around the best after the first "
-                     f"(default: {OptimizeSpec.refinements})")
+                     help="rounds around the best after the first "
+                     "(default: {refinements})")
     _add_experiment_options(opt, "value")
 
 
 def _execution(args: argparse.Namespace) -> Execution:
+    from sim.experiments.executors import Execution
+
     if args.scheduler is not None and args.executor != "dask":
         raise UsageError(f"--scheduler {args.scheduler}: only with --executor dask")
+    if args.executor == "dask" and importlib.util.find_spec("distributed") is None:
+        raise UsageError("--executor dask: Dask is not installed; install the extra: "
+                         "pip install 'leadflow-sim[dask]'")
     return Execution(kind=args.executor, workers=args.workers, scheduler=args.scheduler)
 
 
 def _stopping(args: argparse.Namespace, base: Scenario, objective: str | None) -> Stopping:
+    from sim.experiments.designs import Stopping, check_metric
+
     objective = check_metric(objective or Stopping.objective)
     cap = args.max_replications or max(Stopping.max_replications, base.replications)
     if cap < base.replications:
@@ -372,6 +433,8 @@ def _stopping(args: argparse.Namespace, base: Scenario, objective: str | None) -
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare scenarios with common random numbers; print paired differences."""
+    from sim.experiments.designs import CompareSpec
+
     if args.resume is not None:
         return _resume(args)
     if len(args.files) < 2:
@@ -385,6 +448,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a grid of scenarios with common random numbers; print results per point."""
+    from sim.experiments.designs import SweepSpec, parse_vary
+
     if args.resume is not None:
         return _resume(args)
     if args.file is None:
@@ -400,6 +465,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_optimize(args: argparse.Namespace) -> int:
     """Find the best value of a parameter; print it with its CI and the flat top."""
+    from sim.experiments.designs import OptimizeSpec, check_metric, parse_param
+
     if args.resume is not None:
         return _resume(args)
     if args.file is None:
@@ -418,7 +485,12 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 def _start(args: argparse.Namespace, spec: Spec, name: str) -> int:
     """Run a new, fully validated experiment into a new results folder."""
-    out_dir = args.out if args.out is not None else default_report_dir(DEFAULT_REPORTS, name)
+    from sim.apps.run_folder import PACKAGES, default_report_dir, environment
+    from sim.experiments.designs import CompareSpec
+    from sim.experiments.store import ExperimentStore
+    from sim.scenario.dump import scenario_data
+
+    out_dir = args.out if args.out is not None else default_report_dir(default_reports(), name)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir}: exists and is not a folder")
     if (out_dir / ExperimentStore.SPEC).exists():
@@ -432,9 +504,9 @@ def _start(args: argparse.Namespace, spec: Spec, name: str) -> int:
         "seed": spec.seed,
         "replication_seeds": "numpy SeedSequence(seed, spawn_key=(replication,)), the same "
         "for every scenario and point (common random numbers)",
-        "resolved_scenarios": {label: s.expanded().model_dump(mode="json")
+        "resolved_scenarios": {label: scenario_data(s)
                                for label, s in zip(labels, scenarios, strict=True)},
-        **environment(EXPERIMENT_PACKAGES),
+        **environment((*PACKAGES, "tqdm", "dask", "distributed")),
         "started": _now(), "finished": None, "sessions": [],
     }
     execution = _execution(args)
@@ -444,6 +516,11 @@ def _start(args: argparse.Namespace, spec: Spec, name: str) -> int:
 
 def _resume(args: argparse.Namespace) -> int:
     """Finish an interrupted experiment from its folder."""
+    from pydantic import ValidationError
+
+    from sim.experiments.designs import spec_from_json
+    from sim.experiments.store import ExperimentStore
+
     for option, name in _SPEC_OPTIONS:
         if getattr(args, option, None) not in (None, [], False):
             raise UsageError(f"--resume: {name} cannot be given with it; the experiment's "
@@ -453,7 +530,7 @@ def _resume(args: argparse.Namespace) -> int:
     command = store.spec.get("command")
     if command != args.command:
         raise UsageError(f"--resume {args.resume}: holds a {command}, not a {args.command}; "
-                         f"use: run.py {command} --resume {args.resume}")
+                         f"use: {program()} {command} --resume {args.resume}")
     try:
         spec = spec_from_json(store.spec)
     except (KeyError, TypeError, ValueError, ValidationError) as exc:
@@ -469,6 +546,11 @@ def _now() -> str:
 def _execute(args: argparse.Namespace, spec: Spec, execution: Execution,
              open_store: Callable[[], ExperimentStore]) -> int:
     """Start the executor, then the results folder; run, write the tables, print."""
+    from sim.experiments.executors import open_executor
+    from sim.experiments.experiment import run_experiment, write_results
+    from sim.report.experiment_report import write_experiment_report
+    from sim.report.experiment_text import experiment_table
+
     show = _progress(not args.quiet and sys.stdout.isatty() and sys.stderr.isatty())
     # The executor starts first: a cluster that cannot be reached writes nothing.
     with open_executor(execution) as executor:
@@ -485,7 +567,7 @@ def _execute(args: argparse.Namespace, spec: Spec, execution: Execution,
                 session.update(finished=_now(), status="interrupted")
                 store.update_manifest(status="interrupted", sessions=sessions)
                 print(f"interrupted: {len(store.results)} finished replications are kept in "
-                      f"{store.folder}; finish with: run.py {spec.command} --resume "
+                      f"{store.folder}; finish with: {program()} {spec.command} --resume "
                       f"{store.folder}", file=sys.stderr)
                 return 130
             _close_progress(show)
@@ -518,12 +600,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError("run.py: expected a command: run, compare, sweep, optimize, "
+            raise UsageError(f"{program()}: expected a command: run, compare, sweep, optimize, "
                              "validate or schema (see --help)")
         return commands[args.command](args)
-    except (ScenarioError, UsageError, ExperimentError, StoreError, ExecutorError) as exc:
+    except Exception as exc:
+        if not _is_bad_input(exc):
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return 130
+
+
+def _is_bad_input(exc: Exception) -> bool:
+    """Whether ``exc`` is a bad-input error whose message is the whole answer."""
+    if isinstance(exc, UsageError):
+        return True
+    for module_name, class_name in _BAD_INPUT_ERRORS:
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(exc, getattr(module, class_name)):
+            return True
+    return False

@@ -8,7 +8,6 @@ either complete or absent: an interrupted write never leaves half a report.
 from __future__ import annotations
 
 import json
-import math
 import platform
 import subprocess
 from collections.abc import Sequence
@@ -17,12 +16,20 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from sim.experiments.jsonable import finite
 from sim.experiments.runner import RunResult
 from sim.report.files import atomic_folder
 from sim.report.run_report import render_run_report
+from sim.results.catalog import metric_json
+from sim.scenario.dump import scenario_yaml
+from sim.scenario.errors import ScenarioError
+from sim.scenario.library import default_scenario
 from sim.scenario.schema import Scenario
+
+# ``scenario_yaml`` lives in the scenario layer; it is re-exported here for the
+# code that imported it from this module.
+__all__ = ["default_report_dir", "environment", "finite", "manifest", "result_json",
+           "scenario_yaml", "write_run"]
 
 PACKAGES = ("simpy", "numpy", "pandas", "scipy", "pydantic", "pyyaml")
 
@@ -31,7 +38,8 @@ def result_json(run: RunResult) -> dict[str, Any]:
     """The machine-readable summary printed by ``run --json`` (NaN as null)."""
     s = run.scenario
     metrics = {
-        row.metric: {k: finite(getattr(row, k)) for k in ("mean", "ci_low", "ci_high")}
+        str(row.metric): metric_json(str(row.metric), {
+            k: finite(getattr(row, k)) for k in ("mean", "ci_low", "ci_high")})
         for row in run.summary.itertuples()
     }
     return {
@@ -41,11 +49,6 @@ def result_json(run: RunResult) -> dict[str, Any]:
         "horizon_days": s.horizon_days,
         "metrics": metrics,
     }
-
-
-def finite(x: float | None) -> float | None:
-    """A number for JSON: NaN (undefined) becomes ``None`` (null)."""
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
 def default_report_dir(reports: Path, name: str, now: datetime | None = None) -> Path:
@@ -97,13 +100,6 @@ def _git_revision() -> str | None:
     return out.stdout.strip() or None
 
 
-def scenario_yaml(scenario: Scenario) -> str:
-    """The scenario as run, as YAML: every preset field written out, the timeline as given."""
-    resolved = scenario.expanded().model_dump(mode="json")
-    resolved["timeline"] = scenario.model_dump(mode="json")["timeline"]
-    return yaml.safe_dump(resolved, sort_keys=False)
-
-
 def write_run(run: RunResult, out_dir: Path, started: datetime, finished: datetime,
               *, report: bool = True, baseline: Scenario | None = None) -> Path:
     """Write every table of a run to ``out_dir`` atomically and return it.
@@ -115,8 +111,9 @@ def write_run(run: RunResult, out_dir: Path, started: datetime, finished: dateti
         finished: when it finished.
         report: also write ``report.html`` with its ``figures/`` and ``tables/``
             (:mod:`sim.report`; drawn from ``run``, the simulation is not run again).
-        baseline: the scenario the report lists changes against; default
-            ``scenarios/baseline.yaml``.
+        baseline: the scenario the report lists changes against; by default the
+            packaged ``baseline`` scenario (:func:`sim.scenario.library.default_scenario`),
+            or none if it does not load.
     """
     with atomic_folder(out_dir) as tmp:
         run.summary.to_csv(tmp / "summary.csv", index=False)
@@ -129,5 +126,15 @@ def write_run(run: RunResult, out_dir: Path, started: datetime, finished: dateti
         recorded = manifest(run, started, finished)
         (tmp / "manifest.json").write_text(json.dumps(recorded, indent=2) + "\n")
         if report:
+            if baseline is None:
+                baseline = _default_baseline()
             render_run_report(run, tmp, baseline, manifest=recorded, existing=out_dir)
     return out_dir
+
+
+def _default_baseline() -> Scenario | None:
+    """The packaged baseline scenario, or ``None``: a report is never lost to it."""
+    try:
+        return default_scenario()
+    except ScenarioError:
+        return None

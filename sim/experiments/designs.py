@@ -22,20 +22,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import ValidationError
 
-from sim.results.directions import direction
-from sim.results.metrics import METRIC_NAMES
-from sim.scenario.errors import explain
+from sim.results.catalog import direction
+from sim.results.catalog import names as metric_names
+from sim.scenario.errors import ScenarioError
 from sim.scenario.loading import parse_set
-from sim.scenario.schema import Scenario, set_path
+from sim.scenario.overrides import Source, apply_overrides, fixed_key_of, show
+from sim.scenario.schema import Scenario
 
 Goal = Literal["max", "min"]
-
-# Keys a sweep or an optimisation may not vary: they define the experiment
-# itself (the seed and replications are common to every point, which is what
-# makes the comparison fair), not the scenario.
-FIXED_KEYS = ("name", "description", "seed", "replications", "record_leads")
 
 
 class ExperimentError(Exception):
@@ -100,9 +95,9 @@ class Point:
 
 def check_metric(name: str, option: str = "--objective") -> str:
     """``name`` if it is a metric, else an :class:`ExperimentError` with a suggestion."""
-    if name in METRIC_NAMES:
+    if name in metric_names():
         return name
-    close = difflib.get_close_matches(name, METRIC_NAMES, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, metric_names(), n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else "; see the metrics in README.md"
     raise ExperimentError(f"{option} {name}: unknown metric{hint}")
 
@@ -135,38 +130,19 @@ def unique_labels(names: Sequence[str]) -> list[str]:
     return labels
 
 
-def _show(value: Any) -> str:
-    return json.dumps(value) if not isinstance(value, str) else value
-
-
 def with_values(base: Scenario, values: Mapping[str, Any], option: str) -> Scenario:
     """A validated copy of ``base`` with dotted-path ``values`` set.
+
+    The keys common to every point of an experiment (the seed, the
+    replications: :data:`sim.scenario.overrides.FIXED_KEYS`) cannot be varied.
 
     Raises:
         ExperimentError: one line naming the option, the key and what is wrong.
     """
-    for key in values:
-        if key in FIXED_KEYS:
-            raise ExperimentError(f"{option} {key}: cannot be varied; it is the same for every "
-                                  "point of an experiment (use --seed, --replications)")
-    data = base.model_dump(mode="python")
-    for key, value in values.items():
-        try:
-            set_path(data, key, value)
-        except (KeyError, IndexError) as exc:
-            raise ExperimentError(f"{option} {key}={_show(value)}: {exc.args[0]}") from None
     try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        where, message = explain(exc, Scenario)
-        for key in values:
-            if where == key:
-                raise ExperimentError(f"{option} {key}: {message}") from None
-            if where.startswith(key + ".") or key.startswith(where + "."):
-                raise ExperimentError(f"{option} {key}: {where}: {message}") from None
-        given = ", ".join(f"{k}={_show(v)}" for k, v in values.items())
-        raise ExperimentError(f"{option} {given}: {where + ': ' if where else ''}{message}"
-                              ) from None
+        return apply_overrides(Scenario, base, values, Source(option), scope="experiment")
+    except ScenarioError as exc:
+        raise ExperimentError(str(exc)) from None
 
 
 def _number(text: str, option: str) -> Decimal:
@@ -244,7 +220,7 @@ def _point_id(values: Mapping[str, Any]) -> str:
 
 
 def _point_label(values: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={_show(v)}" for k, v in values.items())
+    return ", ".join(f"{k}={show(v)}" for k, v in values.items())
 
 
 def build_grid(base: Scenario, axes: Sequence[tuple[str, Sequence[Any]]]) -> list[Point]:
@@ -454,7 +430,7 @@ class OptimizeSpec:
             stopping = Stopping(stopping.replications, stopping.precision,
                                 stopping.max_replications, objective)
         option = f"--param {parameter}"
-        if parameter in FIXED_KEYS:
+        if fixed_key_of(parameter, "experiment") is not None:
             with_values(base, {parameter: low}, "--param")  # raises: it cannot be varied
         try:
             current = _value_at(base.model_dump(mode="python"), parameter)

@@ -12,6 +12,7 @@ built from them are identical whatever the executor and the number of workers.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import multiprocessing
 import os
@@ -22,7 +23,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from types import TracebackType
+from types import ModuleType, TracebackType
 from typing import Any, Literal
 
 from sim.results.replication import SimulationResult, simulate
@@ -253,9 +254,9 @@ class ProcessExecutor(Executor):
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     collect(future.result())
-                    task = next(queue, None)
-                    if task is not None:
-                        pending.add(self._pool.submit(run_task, task))
+                    following = next(queue, None)
+                    if following is not None:
+                        pending.add(self._pool.submit(run_task, following))
         except BaseException:
             for future in pending:
                 future.cancel()
@@ -274,6 +275,23 @@ class ProcessExecutor(Executor):
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close(wait=exc_type is None)
+
+
+def _distributed(where: str) -> Any:
+    """The ``distributed`` package, imported on first use (it is heavy, and an extra).
+
+    Returned untyped: Dask's own annotations are partial, and this module uses
+    four of its names.
+
+    Raises:
+        ExecutorError: Dask is not installed.
+    """
+    try:
+        module: ModuleType = importlib.import_module("distributed")
+    except ImportError:
+        raise ExecutorError(f"{where}: Dask is not installed; install the dask extra "
+                            "(pip install 'leadflow-sim[dask]')") from None
+    return module
 
 
 @dataclass
@@ -296,32 +314,29 @@ class DaskExecutor(Executor):
     _cluster: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Imported here: distributed is heavy, and only Dask runs need it.
-        from distributed import Client, LocalCluster
-
+        where = f"--scheduler {self.scheduler}" if self.scheduler else "--executor dask"
+        distributed = _distributed(where)
         try:
             if self.scheduler is None:
-                self._cluster = LocalCluster(
+                self._cluster = distributed.LocalCluster(
                     n_workers=self.workers, threads_per_worker=1, processes=True,
                     dashboard_address=None, silence_logs=logging.ERROR,
                 )
-                self._client = Client(self._cluster, set_as_default=False)
+                self._client = distributed.Client(self._cluster, set_as_default=False)
             else:
-                self._client = Client(self.scheduler, timeout=self.connect_timeout,
-                                      set_as_default=False)
+                self._client = distributed.Client(self.scheduler, timeout=self.connect_timeout,
+                                                  set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             self.close()
-            where = f"--scheduler {self.scheduler}" if self.scheduler else "--executor dask"
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise ExecutorError(f"{where}: cannot start or reach a Dask cluster ({reason})"
                                 ) from None
 
     def _run(self, tasks: list[Task], collect: ResultCallback) -> None:
-        from distributed import as_completed
-
+        distributed = _distributed("--executor dask")
         futures = self._client.map(run_task, tasks, pure=False)
         try:
-            for future in as_completed(futures, loop=self._client.loop):
+            for future in distributed.as_completed(futures, loop=self._client.loop):
                 collect(future.result())
         except BaseException:
             self._client.cancel(futures)

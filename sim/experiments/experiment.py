@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.apps.run_folder import finite, scenario_yaml
 from sim.experiments.designs import (
     CompareSpec,
     Goal,
@@ -39,10 +38,13 @@ from sim.experiments.designs import (
     SweepSpec,
 )
 from sim.experiments.executors import Executor, Task, TaskResult
-from sim.experiments.statistics import mean_ci, summarise
+from sim.experiments.jsonable import finite, json_value
+from sim.experiments.statistics import mean_ci, paired_difference, summarise
 from sim.experiments.store import ExperimentStore
+from sim.results.catalog import metric_json
+from sim.results.catalog import names as metric_names
 from sim.results.directions import verdict
-from sim.results.metrics import METRIC_NAMES
+from sim.scenario.dump import scenario_yaml
 from sim.scenario.schema import Scenario
 
 Progress = Callable[[int, int], None]
@@ -173,30 +175,21 @@ def _summary(per_rep: pd.DataFrame, points: Sequence[Point], key: str,
     frames = []
     for p in points:
         rows = per_rep[per_rep[key] == columns(p)[key]]
-        table = summarise(rows, METRIC_NAMES)
+        table = summarise(rows, metric_names())
         for i, (name, value) in enumerate(columns(p).items()):
             table.insert(i, name, [value] * len(table))
         frames.append(table)
     return pd.concat(frames, ignore_index=True)
 
 
-def paired_difference(x: np.ndarray, reference: np.ndarray) -> dict[str, float]:
-    """Mean of ``x - reference`` replication by replication, with its 95% CI.
-
-    Replications where either value is undefined (NaN) are left out; ``n``
-    counts the pairs used.
-    """
-    d = np.asarray(x, dtype=float) - np.asarray(reference, dtype=float)
-    mean, low, high = mean_ci(d)
-    return {"mean": mean, "ci_low": low, "ci_high": high, "n": int(np.sum(~np.isnan(d)))}
-
-
-def _stats(row: Mapping[str, Any]) -> dict[str, float | None]:
+def _stats(row: Mapping[Any, Any]) -> dict[str, float | None]:
     return {k: finite(row[k]) for k in ("mean", "ci_low", "ci_high")}
 
 
-def _metrics_json(summary: pd.DataFrame) -> dict[str, dict[str, float | None]]:
-    return {row["metric"]: _stats(row) for row in summary.to_dict("records")}
+def _metrics_json(summary: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Each metric's mean and CI, with its label and unit from the catalog."""
+    return {row["metric"]: metric_json(row["metric"], _stats(row))
+            for row in summary.to_dict("records")}
 
 
 @dataclass(frozen=True)
@@ -286,14 +279,12 @@ def run_compare(spec: CompareSpec, executor: Executor, store: ExperimentStore | 
     reference = points[0]
     rows = []
     for p in points[1:]:
-        for metric in METRIC_NAMES:
-            ref = engine.values(reference, metric, n)
-            diff = paired_difference(engine.values(p, metric, n), ref)
-            ref_mean = float(np.nanmean(ref)) if np.any(~np.isnan(ref)) else math.nan
+        for metric in metric_names():
+            diff = paired_difference(engine.values(p, metric, n),
+                                     engine.values(reference, metric, n))
             rows.append({
-                "scenario": p.label, "reference": reference.label, "metric": metric, **diff,
-                "relative": diff["mean"] / abs(ref_mean) if ref_mean else math.nan,
-                "verdict": verdict(metric, diff["ci_low"], diff["ci_high"]),
+                "scenario": p.label, "reference": reference.label, "metric": metric,
+                **diff.as_dict(), "verdict": verdict(metric, diff.ci_low, diff.ci_high),
             })
     return CompareResult(spec, n, met, per_rep, summary, pd.DataFrame(rows))
 
@@ -336,7 +327,7 @@ class SweepResult:
         for row in self.points.to_dict("records"):
             rows = self.summary[self.summary["point"] == row["point"]]
             points.append({"point": int(row["point"]),
-                           "values": {k: _json_value(row[k]) for k in spec.keys},
+                           "values": {k: json_value(row[k]) for k in spec.keys},
                            "metrics": _metrics_json(rows)})
         best = None if self.best is None else {"point": self.best,
                                                "values": points[self.best]["values"]}
@@ -344,12 +335,6 @@ class SweepResult:
                 "seed": spec.seed, "replications": self.replications, **_stopping_json(self),
                 "goal": spec.goal, "horizon_days": spec.base.horizon_days,
                 "parameters": spec.keys, "best": best, "points": points}
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _best_index(means: Sequence[float], goal: Goal) -> int:
@@ -451,7 +436,7 @@ class OptimizeResult:
         for row in self.points.to_dict("records"):
             rows = self.summary[self.summary["point"] == row["point"]]
             points.append({
-                "point": int(row["point"]), "value": _json_value(row[key]),
+                "point": int(row["point"]), "value": json_value(row[key]),
                 "round": int(row["round"]),
                 "objective": {k: finite(row[k]) for k in ("mean", "ci_low", "ci_high")},
                 "difference_to_best": {
@@ -471,13 +456,13 @@ class OptimizeResult:
             "method": {"name": "crn-refined-grid", "points_per_round": spec.points_per_round,
                        "refinements": spec.refinements, "bootstrap": spec.bootstrap,
                        "description": METHOD},
-            "best": {"point": best.point, "value": _json_value(best.value),
+            "best": {"point": best.point, "value": json_value(best.value),
                      "objective": {k: finite(v) for k, v in best.objective.items()},
-                     "value_ci": [_json_value(v) for v in best.value_ci],
+                     "value_ci": [json_value(v) for v in best.value_ci],
                      "bootstrap_share": best.bootstrap_share,
-                     "resolution": _json_value(best.resolution)},
-            "near_optimal": {"low": _json_value(best.near_low),
-                             "high": _json_value(best.near_high)},
+                     "resolution": json_value(best.resolution)},
+            "near_optimal": {"low": json_value(best.near_low),
+                             "high": json_value(best.near_high)},
             "points": points,
         }
 
@@ -547,12 +532,12 @@ def run_optimize(spec: OptimizeSpec, executor: Executor, store: ExperimentStore 
     for i, p in enumerate(points):
         mean, low, high = mean_ci(matrix[i])
         diff = paired_difference(matrix[i], matrix[best_i])
-        near = i == best_i or not (diff["ci_low"] > 0 or diff["ci_high"] < 0)
+        near = i == best_i or not (diff.ci_low > 0 or diff.ci_high < 0)
         best_mean = means[best_i]
-        loss = -sign * diff["mean"] / abs(best_mean) if best_mean else math.nan
+        loss = -sign * diff.mean / abs(best_mean) if best_mean else math.nan
         rows.append({**columns(p), "mean": mean, "ci_low": low, "ci_high": high,
-                     "difference": diff["mean"], "difference_ci_low": diff["ci_low"],
-                     "difference_ci_high": diff["ci_high"], "relative_loss": loss,
+                     "difference": diff.mean, "difference_ci_low": diff.ci_low,
+                     "difference_ci_high": diff.ci_high, "relative_loss": loss,
                      "near_optimal": near})
     table = pd.DataFrame(rows)
     near_values = [v for v, near in zip(values, table["near_optimal"], strict=True) if near]

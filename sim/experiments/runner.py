@@ -1,4 +1,12 @@
-"""Replications of a scenario: seeds, progress, and the tables they produce."""
+"""Replications of a scenario: seeds, progress, and the tables they produce.
+
+:func:`run_replications` is the one way to run replications ``0 .. n-1`` of a
+scenario and keep everything they measured: the command line's ``run``, the
+report fixtures and the workshop (its comparison, game rounds and debrief) all
+call it. Two calls with the same seed give every scenario the same leads and
+the same luck (common random numbers), which is what makes their paired
+differences (:func:`sim.experiments.statistics.paired_difference`) sharp.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +15,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.experiments.executors import Execution, Task, open_executor
+from sim.experiments.executors import Execution, Executor, Task, TaskResult, open_executor
 from sim.experiments.statistics import summarise
-from sim.results.metrics import METRIC_NAMES
+from sim.results.catalog import names as metric_names
+from sim.results.replication import SimulationResult
 from sim.scenario.schema import Scenario
 
 
@@ -40,9 +49,16 @@ class RunResult:
     first_responses: pd.DataFrame | None = None
 
     def metric(self, name: str) -> dict[str, float]:
-        """``{"mean", "ci_low", "ci_high"}`` of one metric."""
-        row = self.summary.set_index("metric").loc[name]
-        return {"mean": row["mean"], "ci_low": row["ci_low"], "ci_high": row["ci_high"]}
+        """``{"mean", "ci_low", "ci_high"}`` of one metric.
+
+        Raises:
+            KeyError: a name that is not a metric.
+        """
+        columns = ["mean", "ci_low", "ci_high"]
+        row = self.summary.loc[self.summary["metric"] == name, columns].to_numpy(dtype=float)
+        if len(row) == 0:
+            raise KeyError(name)
+        return {k: float(v) for k, v in zip(columns, row[0], strict=True)}
 
 
 def run_replications(
@@ -51,6 +67,8 @@ def run_replications(
     seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     execution: Execution | None = None,
+    executor: Executor | None = None,
+    label: str | None = None,
 ) -> RunResult:
     """Run independent replications ``0 .. n-1`` of a scenario.
 
@@ -62,23 +80,40 @@ def run_replications(
         execution: where to run them (:class:`sim.experiments.executors.Execution`); by
             default one after the other in this process. The results are the
             same on any executor and any number of workers.
+        executor: an executor the caller keeps open (e.g. the workshop's pool),
+            used instead of opening one from ``execution``; it is not closed.
+        label: the tasks' point label (default: the scenario's name); it names
+            the work, the numbers do not depend on it.
 
     Raises:
+        ValueError: both ``execution`` and ``executor`` given.
         sim.experiments.executors.ExecutorError: a Dask cluster that cannot be started or reached.
     """
+    if execution is not None and executor is not None:
+        raise ValueError("run_replications: give an execution or an executor, not both")
     n = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
-    tasks = [Task(scenario.name, scenario, seed, r, keep_series=True) for r in range(n)]
+    point = scenario.name if label is None else label
+    tasks = [Task(point, scenario, seed, r, keep_series=True) for r in range(n)]
     done = 0
 
-    def count(_: object) -> None:
+    def count(_: TaskResult) -> None:
         nonlocal done
         done += 1
         if progress is not None:
             progress(done, n)
 
-    with open_executor(execution) as executor:
-        results = [res.detail for res in executor.run(tasks, count) if res.detail is not None]
+    if executor is not None:
+        finished = executor.run(tasks, count)
+    else:
+        with open_executor(execution) as opened:
+            finished = opened.run(tasks, count)
+    results = [res.detail for res in finished if res.detail is not None]
+    return _tables(scenario, seed, results)
+
+
+def _tables(scenario: Scenario, seed: int, results: list[SimulationResult]) -> RunResult:
+    """Stack the replications' results into the tables of a :class:`RunResult`."""
     per_rep = pd.DataFrame([{"replication": res.replication, **res.metrics} for res in results])
     series = pd.concat(
         [res.timeseries.assign(replication=res.replication) for res in results],
@@ -95,7 +130,7 @@ def run_replications(
     responses = [pd.DataFrame({"replication": res.replication, "hours": res.first_response_hours})
                  for res in results if res.first_response_hours is not None]
     return RunResult(
-        scenario, seed, per_rep, summarise(per_rep, METRIC_NAMES), series, leads,
+        scenario, seed, per_rep, summarise(per_rep, metric_names()), series, leads,
         won_deals=pd.concat(won, ignore_index=True) if won else None,
         first_responses=pd.concat(responses, ignore_index=True) if responses else None,
     )

@@ -31,7 +31,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from sim.apps.run_folder import finite
+from sim.experiments.jsonable import finite
 
 # Bumped when the files change shape, so an old folder is refused, not misread.
 STORE_FORMAT = 1

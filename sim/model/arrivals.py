@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from sim.model import variates
 from sim.model.mechanisms import FloatArray
 
 
@@ -13,9 +13,13 @@ def daily_counts(rate_per_day: FloatArray, u: FloatArray) -> np.ndarray:
 
     The inverse transform makes counts monotone in the rate for the same
     uniform, so two scenarios with nearby budgets see nearby lead streams
-    (common random numbers).
+    (common random numbers). A negative or undefined rate gives no leads.
+
+    Args:
+        rate_per_day: expected leads on each day.
+        u: one uniform in [0, 1) per day.
     """
-    counts = stats.poisson.ppf(u, np.maximum(rate_per_day, 0.0))
+    counts = variates.poisson(u, np.maximum(rate_per_day, 0.0))
     return np.maximum(np.nan_to_num(counts, nan=0.0), 0.0).astype(np.int64)
 
 

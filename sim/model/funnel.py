@@ -21,8 +21,9 @@ Design for speed without losing exactness (profiles and measurements:
   leads, sales feedback improving lead scoring, counts from the response time.
   A free slot is taken at once, with no event.
 * All luck of a lead is a row of uniforms drawn at creation (common random
-  numbers across scenarios). Each source of randomness has its own stream,
-  so drawing a block's numbers at once gives the numbers day-by-day draws did.
+  numbers across scenarios), its columns named in :class:`sim.model.luck.Luck`.
+  Each source of randomness has its own stream, so drawing a block's numbers
+  at once gives the numbers day-by-day draws did.
 * Per-lead data lives in its block's columns only while some lead of the
   block is in flight; then the block is folded into running totals
   (:mod:`sim.model.records`), so memory follows the leads in flight, not the horizon.
@@ -45,6 +46,7 @@ import simpy
 
 from sim.model import variates as dist
 from sim.model.arrivals import daily_counts, times_within_days
+from sim.model.luck import Luck, transform_rows
 from sim.model.mechanisms import (
     discount,
     in_push_window,
@@ -59,13 +61,8 @@ from sim.model.records import LeadBlock, LeadTotals, Outcome, Reason, Source
 from sim.model.reps import RepPool
 from sim.model.spend import SpendPlan, build_spend_plan
 from sim.model.streams import Streams
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import ResolvedScenario, Scenario
 
-# Columns of a lead's row of random numbers (uniforms, some pre-transformed).
-(SEGMENT, QUALITY, WINDOW, NOISE, COLD, FOLLOW, RESPONSE, REJECT, RECYCLE, QUALIFY, PUSH, DEAL,
- QUALIFY_DAYS) = range(13)
-FIRST_STAGE_COLUMN = 13  # then two columns per stage: unit duration, advance uniform
-HANDOFF_COLUMNS = (FOLLOW, RESPONSE, REJECT, RECYCLE, QUALIFY, QUALIFY_DAYS)
 # A block of leads spans whole days: about this many leads, at most this many days.
 BLOCK_LEADS = 4096
 BLOCK_DAYS = 28
@@ -78,7 +75,7 @@ class _Nurture:
     """What the leads of a block bring into nurture, drawn with the block.
 
     Attributes:
-        rows: each lead's row of luck (columns named above).
+        rows: each lead's row of luck (columns: :class:`Luck`).
         engaged: engagement at the start of nurture.
         exits: days until the lead leaves nurture, unless it is an MQL first.
         exit_reason: why it would leave then (a :class:`Reason`).
@@ -94,7 +91,8 @@ class FunnelModel:
     """One replication of a scenario.
 
     Args:
-        scenario: the scenario (presets are expanded here).
+        scenario: the scenario; each period of its timeline is resolved here
+            (:meth:`~sim.scenario.schema.Scenario.periods`).
         streams: the replication's random streams.
         keep_leads: keep every lead's record (``totals.blocks``) for per-lead output.
     """
@@ -105,7 +103,7 @@ class FunnelModel:
         self.horizon = scenario.horizon_days
         periods = scenario.periods()
         self.period_starts = [start for start, _ in periods]
-        self.period_scenarios = [s for _, s in periods]
+        self.period_scenarios: list[ResolvedScenario] = [s for _, s in periods]
         self.policies = [Policy.from_scenario(s) for s in self.period_scenarios]
         self.plan: SpendPlan = build_spend_plan(periods, self.horizon)
         self.stages = len(scenario.sales.stages)
@@ -119,7 +117,6 @@ class FunnelModel:
         )
         self.feedback_items = 0.0
         self._feedback_due: list[tuple[float, float]] = []  # (response time, feedback) heap
-        self._shape_cache: dict[int, list[tuple[str, float]]] = {}
 
     # -- helpers ---------------------------------------------------------------
 
@@ -127,7 +124,7 @@ class FunnelModel:
         """The policy in force at time ``t``."""
         return self.policies[max(bisect.bisect_right(self.period_starts, t) - 1, 0)]
 
-    def _scenario_at(self, t: float) -> Scenario:
+    def _scenario_at(self, t: float) -> ResolvedScenario:
         return self.period_scenarios[max(bisect.bisect_right(self.period_starts, t) - 1, 0)]
 
     def _finish(self, lead: Lead, outcome: Outcome, reason: Reason, t: float) -> None:
@@ -237,8 +234,8 @@ class FunnelModel:
         self.leads_created += n
         block.created[:] = times
         block.source[:] = source
-        block.segment[:] = nurture.rows[:, SEGMENT]
-        block.quality[:] = nurture.rows[:, QUALITY]
+        block.segment[:] = nurture.rows[:, Luck.SEGMENT]
+        block.quality[:] = nurture.rows[:, Luck.QUALITY]
         self.blocks_in_flight[block.number] = block
         if n == 0:
             self._fold(block)
@@ -247,7 +244,7 @@ class FunnelModel:
     def _draw_luck(self, source: np.ndarray, period: np.ndarray) -> _Nurture:
         """Draw and transform the rows of luck of new leads, and when they leave nurture."""
         n = source.size
-        width = FIRST_STAGE_COLUMN + 2 * self.stages
+        width = Luck.width(self.stages)
         rows = np.empty((n, width))
         organic = source == Source.ORGANIC
         rows[organic] = self.streams.organic_leads.random((int(organic.sum()), width))
@@ -260,50 +257,21 @@ class FunnelModel:
                                (Source.PROMOTION, s.leads.initial_engagement_promotion)):
                 members = (period == k) & (source == src)
                 if members.any():
-                    rows[members] = self._lead_rows(rows[members], src, s)
+                    rows[members] = transform_rows(rows[members], src, s)
                     engaged[members] = start
             # Leaving nurture (unless the lead becomes an MQL first) does not
             # depend on the score: going cold, the buying window, the age limit.
             members = period == k
             with np.errstate(over="ignore"):  # a vanishing hazard means never cold: inf
-                cold = (rows[members, COLD] / p.cold_hazard if p.cold_hazard > 0
+                cold = (rows[members, Luck.GOING_COLD] / p.cold_hazard if p.cold_hazard > 0
                         else np.full(int(members.sum()), np.inf))
-            window = rows[members, WINDOW]
+            window = rows[members, Luck.BUYING_WINDOW]
             leave = np.minimum(np.minimum(cold, window), p.max_nurture_days)
             exits[members] = leave
             exit_reason[members] = np.where(
                 leave == cold, Reason.WENT_COLD,
                 np.where(leave == window, Reason.BOUGHT_ELSEWHERE, Reason.AGED_OUT))
         return _Nurture(rows, engaged, exits, exit_reason)
-
-    def _lead_rows(self, u: np.ndarray, source: Source, s: Scenario) -> np.ndarray:
-        """Transform the uniforms of new leads (one row each) in place into their luck."""
-        n = u.shape[0]
-        quality = (s.leads.quality_organic if source == Source.ORGANIC
-                   else s.leads.quality_promotion)
-        cum = np.cumsum([g.share for g in s.leads.segments])
-        u[:, SEGMENT] = np.minimum(np.searchsorted(cum, u[:, SEGMENT], side="right"),
-                                   len(cum) - 1)
-        u[:, QUALITY] = dist.beta(u[:, QUALITY], quality.a, quality.b)
-        window_mean = np.array([g.buying_window_days_mean for g in s.leads.segments])
-        u[:, WINDOW] = (dist.exponential(u[:, WINDOW], 1.0) *
-                        window_mean[u[:, SEGMENT].astype(int)] if s.leads.buying_window
-                        else np.inf)
-        u[:, NOISE] = dist.standard_normal(u[:, NOISE])
-        u[:, COLD] = dist.exponential(u[:, COLD], 1.0)
-        u[:, RESPONSE] = dist.standard_normal(u[:, RESPONSE])
-        u[:, QUALIFY_DAYS] = dist.exponential(u[:, QUALIFY_DAYS], 1.0)
-        sizes = {(g.deal_size_cv) for g in s.leads.segments}
-        seg = u[:, SEGMENT].astype(int)
-        deal = np.empty(n)
-        for cv in sizes:
-            members = np.array([g.deal_size_cv == cv for g in s.leads.segments])[seg]
-            deal[members] = dist.unit_mean(u[members, DEAL], "lognormal", cv)
-        u[:, DEAL] = deal
-        for j, stage in enumerate(s.sales.stages):
-            col = FIRST_STAGE_COLUMN + 2 * j
-            u[:, col] = dist.unit_mean(u[:, col], stage.duration.distribution, stage.duration.cv)
-        return u
 
     def _start_nurture(self, block: LeadBlock, nurture: _Nurture, lo: int, hi: int,
                        period: int) -> None:
@@ -315,8 +283,8 @@ class FunnelModel:
         p = self.policies[period]
         u = nurture.rows[lo:hi]
         times = block.created[lo:hi]
-        noise = p.noise_after_feedback(self._feedback_items()) * u[:, NOISE]
-        crossing = nurture_crossing_days(u[:, QUALITY], noise, p.threshold,
+        noise = p.noise_after_feedback(self._feedback_items()) * u[:, Luck.SCORE_NOISE]
+        crossing = nurture_crossing_days(u[:, Luck.QUALITY], noise, p.threshold,
                                          p.score_quality_weight, p.engagement_rate,
                                          nurture.engaged[lo:hi])
         exits = nurture.exits[lo:hi]
@@ -332,10 +300,11 @@ class FunnelModel:
         t_mql = times + crossing
         mql = np.flatnonzero(becomes_mql & (t_mql < self.horizon))
         delays = (t_mql[mql] - self.env.now).tolist()
-        window_ends = (times[mql] + u[mql, WINDOW]).tolist()  # absolute end of the buying window
+        # From now on a lead's buying window is the day it closes.
+        window_ends = (times[mql] + u[mql, Luck.BUYING_WINDOW]).tolist()
         for j, delay, row, window_end in zip(mql.tolist(), delays, u[mql].tolist(), window_ends,
                                               strict=True):
-            row[WINDOW] = window_end
+            row[Luck.BUYING_WINDOW] = window_end
             self.env.process(self._journey((block, lo + j), delay, row))
         if lost.size:
             self._finished(block, lost.size)
@@ -349,23 +318,24 @@ class FunnelModel:
         """
         rng = self.streams.recycle
         now = self.env.now
-        fresh = rng.random(2 + len(HANDOFF_COLUMNS))
+        fresh = rng.random(2 + len(Luck.HANDOFF))
         noise = p.noise_after_feedback(self._feedback_items()) * dist.standard_normal(fresh[0])
         leads = self._scenario_at(now).leads
         block, i = lead
         engaged = (leads.initial_engagement_organic if block.source[i] == Source.ORGANIC
                    else leads.initial_engagement_promotion)
         crossing = float(nurture_crossing_days(
-            row[QUALITY], noise, p.threshold, p.score_quality_weight, p.engagement_rate, engaged
+            row[Luck.QUALITY], noise, p.threshold, p.score_quality_weight, p.engagement_rate,
+            engaged,
         ))
         cold = float(dist.exponential(fresh[1], 1.0)) / p.cold_hazard if p.cold_hazard > 0 \
             else math.inf
-        window_left = row[WINDOW] - now
+        window_left = row[Luck.BUYING_WINDOW] - now
         exit_days = min(cold, window_left, p.max_nurture_days)
-        for col, value in zip(HANDOFF_COLUMNS, fresh[2:], strict=True):
+        for col, value in zip(Luck.HANDOFF, fresh[2:].tolist(), strict=True):
             row[col] = value
-        row[RESPONSE] = float(dist.standard_normal(row[RESPONSE]))
-        row[QUALIFY_DAYS] = float(dist.exponential(row[QUALIFY_DAYS], 1.0))
+        row[Luck.RESPONSE] = float(dist.standard_normal(row[Luck.RESPONSE]))
+        row[Luck.QUALIFY_DAYS] = float(dist.exponential(row[Luck.QUALIFY_DAYS], 1.0))
         block.recycled[i] += 1
         if crossing < exit_days:
             return crossing
@@ -382,7 +352,7 @@ class FunnelModel:
         """From MQL to a rep, first response, qualification and the pipeline."""
         env, reps = self.env, self.reps
         block, i = lead
-        quality = row[QUALITY]
+        quality = row[Luck.QUALITY]
         yield env.timeout(delay)
         while True:
             t_mql = env.now
@@ -390,21 +360,21 @@ class FunnelModel:
                 block.mql_time[i] = t_mql
             p = self.policy_at(t_mql)
             p_follow = p.follow_up_rate * (1.0 - p.neglect_under_load * reps.load())
-            if row[FOLLOW] >= p_follow:
+            if row[Luck.FOLLOW_UP] >= p_follow:
                 self._finish(lead, Outcome.NEVER_CONTACTED, Reason.NOT_FOLLOWED_UP, t_mql)
                 return
             rep = reps.take_free_slot()
             if rep is None:  # every slot is busy: queue for one
-                rep = yield reps.request(lead, row[WINDOW])
+                rep = yield reps.request(lead, row[Luck.BUYING_WINDOW])
             t_assigned = env.now
             if math.isnan(block.assigned_time[i]):
                 block.assigned_time[i] = t_assigned
                 block.wait_days[i] = t_assigned - t_mql
             p = self.policy_at(t_assigned)
             busy_before = (reps.active[rep] - 1) / reps.slots
-            if row[REJECT] < p.cherry_pick * busy_before * (1.0 - quality):
+            if row[Luck.REJECT] < p.cherry_pick * busy_before * (1.0 - quality):
                 reps.release(rep)
-                if row[RECYCLE] < p.recycle_rejected:
+                if row[Luck.RECYCLE] < p.recycle_rejected:
                     again = self._renurture(lead, row, p)
                     if again < math.inf and env.now + again < self.horizon:
                         yield env.timeout(again)
@@ -418,7 +388,8 @@ class FunnelModel:
             # lets it go. What happens on the way is recorded with its own time.
             t_response = t_assigned
             if p.response_hours_mean > 0:
-                unit = math.exp(p.response_sigma * row[RESPONSE] - 0.5 * p.response_sigma**2)
+                unit = math.exp(p.response_sigma * row[Luck.RESPONSE]
+                                - 0.5 * p.response_sigma**2)
                 t_response = t_assigned + unit * p.response_hours_mean / 24.0
             hours = (t_response - t_mql) * 24.0
             if t_response < self.horizon:
@@ -431,9 +402,9 @@ class FunnelModel:
             ) * float(response_decay(hours, p.decay_half_life_hours, p.decay_floor))
             # Reaching and qualifying takes the rep's time whatever the answer:
             # weak MQLs cost capacity, not only a lost lead.
-            qualifying = row[QUALIFY_DAYS] * p.qualification_days
+            qualifying = row[Luck.QUALIFY_DAYS] * p.qualification_days
             t_qualified = t_response + qualifying if qualifying > 0 else t_response
-            if row[QUALIFY] >= chance:
+            if row[Luck.QUALIFY] >= chance:
                 yield from self._sleep_until(t_qualified)
                 reps.release(rep)
                 self._finish(lead, Outcome.COLD, Reason.UNQUALIFIED, t_qualified)
@@ -476,9 +447,9 @@ class FunnelModel:
         """
         plan = self.plan
         t = start
-        segment = int(row[SEGMENT])
-        quality_mult = quality_odds(row[QUALITY], p.quality_odds_weight)
-        size = row[DEAL] * p.segment_deal_size[segment]
+        segment = int(row[Luck.SEGMENT])
+        quality_mult = quality_odds(row[Luck.QUALITY], p.quality_odds_weight)
+        size = row[Luck.DEAL_SIZE] * p.segment_deal_size[segment]
         if start < self.horizon:  # an SQL by the horizon
             block, i = lead
             block.sql_time[i] = start
@@ -488,7 +459,7 @@ class FunnelModel:
         for j in range(self.stages):
             equity = plan.equity_at(t)
             late = p.stage_late[j]
-            days = (row[FIRST_STAGE_COLUMN + 2 * j] * p.stage_mean_days[j]
+            days = (row[Luck.stage_duration(j)] * p.stage_mean_days[j]
                     * p.segment_cycle_multiplier[segment]
                     * (1.0 - p.brand_cycle_reduction * equity)
                     * (p.cycle_factor_late if late else p.cycle_factor_early))
@@ -498,12 +469,12 @@ class FunnelModel:
             t += days
             ends.append(t)
             chances.append(scale_odds_scalar(p.stage_advance[j], odds))
-            if row[FIRST_STAGE_COLUMN + 2 * j + 1] >= chances[j]:
+            if row[Luck.stage_advance(j)] >= chances[j]:
                 return t, j, _stage_days(start, ends), None
         pulled = None
         if p.push_window_days > 0:
             pulled = pull_forward_close(
-                start, t, row[PUSH], p.period_days, p.push_window_days, p.pull_forward_days,
+                start, t, row[Luck.PUSH], p.period_days, p.push_window_days, p.pull_forward_days,
                 p.pull_forward_probability,
             )
         if pulled is not None:
@@ -512,7 +483,7 @@ class FunnelModel:
                 if end > t:  # a stage rushed at the period end: worse odds
                     ends[j] = t
                     rushed = scale_odds_scalar(chances[j], p.push_win_odds_factor)
-                    if row[FIRST_STAGE_COLUMN + 2 * j + 1] >= rushed:
+                    if row[Luck.stage_advance(j)] >= rushed:
                         return t, j, _stage_days(start, ends[: j + 1]), None
         extra = p.discount_pressure
         if p.push_window_days > 0 and (
@@ -531,15 +502,20 @@ _gc_was_enabled = False  # the collector's state before the first of them
 
 @contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the block (as it was after).
+    """Pause Python's cyclic garbage collector for the block, then leave it as it was.
 
-    A run keeps up to hundreds of thousands of lead processes alive, and every
-    collection walks all of them: a third of the time of a million-lead run.
-    Finished processes are freed by reference counting, so little piles up
-    meanwhile (the cycles of processes still waiting when the run stops, about
-    a tenth of an object per lead); the collector takes them once it runs again.
-    Runs in several threads of one process share the pause: the last to end
-    restores the collector.
+    A large run keeps hundreds of thousands of lead processes alive, and every
+    collection walks all of them: on the million-lead benchmark
+    (``benchmarks/enterprise_1m.yaml``, 120 days) the collector ran 1,175
+    times for a quarter to a third of the CPU time; on the baseline (three
+    years) it runs 7 times, about 1%. Finished processes are freed by
+    reference counting, so little piles up meanwhile (the cycles of processes
+    still waiting when the run stops, about a tenth of an object per lead);
+    the collector takes them once it runs again.
+
+    The collector is restored on every way out, an exception included. Runs in
+    several threads of one process share the pause: the last to end restores
+    the collector's state from before the first began.
     """
     global _gc_pauses, _gc_was_enabled
     with _gc_pause_lock:

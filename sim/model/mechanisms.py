@@ -29,7 +29,7 @@ def retention_per_day(half_life_days: float) -> float:
         raise ValueError(f"half_life_days must be >= 0, got {half_life_days}")
     if half_life_days == 0:
         return 0.0
-    return 0.5 ** (1.0 / half_life_days)
+    return float(0.5 ** (1.0 / half_life_days))
 
 
 def adstock(spend: ArrayLike, retention: ArrayLike, initial_stock: float = 0.0) -> FloatArray:
@@ -67,8 +67,9 @@ def hill(x: ArrayLike, half_saturation: float, shape: float) -> FloatArray:
         half_saturation: ``k``, the level giving half of the maximum effect.
         shape: ``a``; 1 is concave, above 1 is S-shaped.
     """
-    xa = np.power(np.maximum(np.asarray(x, dtype=float), 0.0), shape)
-    return xa / (xa + half_saturation**shape)
+    xa = np.power(np.maximum(np.asarray(x, dtype=np.float64), 0.0), shape)
+    scale: float = half_saturation**shape
+    return xa / (xa + scale)
 
 
 def saturated_stock(
@@ -134,7 +135,7 @@ def response_decay(hours: ArrayLike, half_life_hours: float, floor: float) -> Fl
     hours, then flat (Oldroyd, McElheran & Elkington, HBR 2011: ~7x within an
     hour vs the next hour, >60x vs a day or more). ``floor = 1`` switches decay off.
     """
-    h = np.maximum(np.asarray(hours, dtype=float), 0.0)
+    h = np.maximum(np.asarray(hours, dtype=np.float64), 0.0)
     if floor >= 1.0:
         return np.ones_like(h)
     if half_life_hours <= 0.0:

@@ -1,9 +1,10 @@
 """The numbers in force during one period, flattened for the per-lead hot path.
 
-A :class:`Policy` is derived from an *expanded* scenario (presets written out,
-neutral mode applied). It combines the levers that act on the same quantity
-(e.g. scoring noise = base noise x shared-definition factor) once, so the model
-reads plain attributes instead of walking the scenario for every lead.
+A :class:`Policy` is derived from a resolved scenario (presets filled in,
+neutral mode applied: :class:`~sim.scenario.schema.ResolvedScenario`). It
+combines the levers that act on the same quantity (e.g. scoring noise = base
+noise x shared-definition factor) once, so the model reads plain attributes
+instead of walking the scenario for every lead.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from sim.model.mechanisms import engagement_rate
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import ResolvedScenario
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +66,10 @@ class Policy:
     push_win_odds_factor: float
 
     @classmethod
-    def from_scenario(cls, s: Scenario) -> Policy:
-        """Flatten an expanded scenario (every preset field explicit)."""
+    def from_scenario(cls, s: ResolvedScenario) -> Policy:
+        """Flatten the resolved scenario of one period (every preset field explicit)."""
         sp, mp = s.incentives.sales, s.incentives.marketing
         lv, fx = s.alignment.levers, s.alignment.effects
-        assert sp.follow_up_rate is not None and lv.cross_training is not None, "expand first"
         ct, ts, sm = lv.cross_training, lv.tactical_support, lv.shared_metrics
         content = s.nurture.content_effectiveness * (1.0 + fx.cross_training_content_lift * ct)
         early = 1.0 - fx.cross_training_cycle_reduction * ct

@@ -11,9 +11,11 @@ run, compactly.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from enum import IntEnum
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 
 class Outcome(IntEnum):
@@ -49,52 +51,147 @@ class Source(IntEnum):
     PROMOTION = 1
 
 
-COLUMNS: dict[str, tuple[type, float | int]] = {
-    "created": (np.float64, np.nan),
-    "source": (np.int8, -1),
-    "segment": (np.int8, -1),
-    "quality": (np.float64, np.nan),
-    "mql_time": (np.float64, np.nan),
-    "assigned_time": (np.float64, np.nan),
-    "wait_days": (np.float64, np.nan),
-    "first_response_hours": (np.float64, np.nan),
-    "sql_time": (np.float64, np.nan),
-    "deal_size": (np.float64, np.nan),
-    "discount": (np.float64, np.nan),
-    "value": (np.float64, 0.0),
-    "pushed": (np.bool_, False),
-    "recycled": (np.int16, 0),
-    "stage_reached": (np.int16, -1),
-    "outcome": (np.int8, int(Outcome.IN_FLIGHT)),
-    "reason": (np.int8, int(Reason.NONE)),
-    "outcome_time": (np.float64, np.nan),
-}
+FloatColumn = NDArray[np.float64]
+CodeColumn = NDArray[np.int8]  # codes of an IntEnum, or a segment index (-1 until set)
+CountColumn = NDArray[np.int16]
+FlagColumn = NDArray[np.bool_]
+
+# The per-lead columns of :class:`LeadBlock`, in the order of the per-lead records.
+COLUMNS: tuple[str, ...] = (
+    "created", "source", "segment", "quality", "mql_time", "assigned_time", "wait_days",
+    "first_response_hours", "sql_time", "deal_size", "discount", "value", "pushed", "recycled",
+    "stage_reached", "outcome", "reason", "outcome_time",
+)
 
 
 class LeadBlock:
     """The per-lead columns of the leads created over a few days.
+
+    Row ``i`` of every column is lead ``first + i``. A value not known yet is
+    NaN for times and amounts, -1 for codes, 0 for counts; ``COLUMNS`` lists
+    the per-lead columns in record order.
 
     Attributes:
         number: the block's position in creation order.
         first: identifier of its first lead (leads are numbered in creation order).
         n: how many leads it holds.
         unfinished: leads without an outcome yet; the block is folded at zero.
-        stage_days: days spent in each pipeline stage, one row per lead.
-        (one array per name of ``COLUMNS``): ``created``, ``outcome``, ...
+        created: day the lead was created (before day 0: a warm-up lead, not counted).
+        source: where it came from (a :class:`Source`).
+        segment: index of its segment in the scenario's ``leads.segments``.
+        quality: its quality, in [0, 1].
+        mql_time: day it first became an MQL.
+        assigned_time: day a rep first took it.
+        wait_days: days from becoming an MQL to that rep.
+        first_response_hours: hours from becoming an MQL to the rep's first
+            response (set when the response comes by the horizon).
+        sql_time: day it qualified, if by the horizon.
+        deal_size: list value of its deal, set with ``sql_time``.
+        discount: discount of a won deal.
+        value: revenue of a won deal (0 otherwise).
+        pushed: a won deal pulled forward into a period end.
+        recycled: times it was rejected and sent back to nurture.
+        stage_reached: stage it was lost at, or the number of stages if won
+            (-1 until its pipeline closes).
+        outcome: where it ended (an :class:`Outcome`).
+        reason: why (a :class:`Reason`).
+        outcome_time: day of the outcome.
+        stage_days: days spent in each pipeline stage, one row per lead (NaN
+            for stages not entered).
     """
+
+    __slots__ = ("first", "n", "number", "stage_days", "unfinished", *COLUMNS)
+
+    number: int
+    first: int
+    n: int
+    unfinished: int
+    created: FloatColumn
+    source: CodeColumn
+    segment: CodeColumn
+    quality: FloatColumn
+    mql_time: FloatColumn
+    assigned_time: FloatColumn
+    wait_days: FloatColumn
+    first_response_hours: FloatColumn
+    sql_time: FloatColumn
+    deal_size: FloatColumn
+    discount: FloatColumn
+    value: FloatColumn
+    pushed: FlagColumn
+    recycled: CountColumn
+    stage_reached: CountColumn
+    outcome: CodeColumn
+    reason: CodeColumn
+    outcome_time: FloatColumn
+    stage_days: FloatColumn
 
     def __init__(self, number: int, first: int, n: int, stages: int) -> None:
         self.number = number
         self.first = first
         self.n = n
         self.unfinished = n
-        for name, (dtype, fill) in COLUMNS.items():
-            setattr(self, name, np.full(n, fill, dtype=dtype))
+        self.created = np.full(n, np.nan)
+        self.source = np.full(n, -1, dtype=np.int8)
+        self.segment = np.full(n, -1, dtype=np.int8)
+        self.quality = np.full(n, np.nan)
+        self.mql_time = np.full(n, np.nan)
+        self.assigned_time = np.full(n, np.nan)
+        self.wait_days = np.full(n, np.nan)
+        self.first_response_hours = np.full(n, np.nan)
+        self.sql_time = np.full(n, np.nan)
+        self.deal_size = np.full(n, np.nan)
+        self.discount = np.full(n, np.nan)
+        self.value = np.zeros(n)
+        self.pushed = np.zeros(n, dtype=np.bool_)
+        self.recycled = np.zeros(n, dtype=np.int16)
+        self.stage_reached = np.full(n, -1, dtype=np.int16)
+        self.outcome = np.full(n, Outcome.IN_FLIGHT, dtype=np.int8)
+        self.reason = np.full(n, Reason.NONE, dtype=np.int8)
+        self.outcome_time = np.full(n, np.nan)
         self.stage_days = np.full((n, stages), np.nan)
 
     def view(self) -> dict[str, np.ndarray]:
-        """Every column by name (not ``stage_days``)."""
+        """Every per-lead column by name, in ``COLUMNS`` order (not ``stage_days``)."""
         return {name: getattr(self, name) for name in COLUMNS}
+
+    def rows(self, keep: np.ndarray) -> LeadBlock:
+        """A new block of the rows ``keep`` selects (a boolean mask), every column copied.
+
+        It keeps the block's ``number`` and ``first``; ``n`` and
+        ``unfinished`` count the rows kept.
+        """
+        out = LeadBlock(self.number, self.first, 0, self.stage_days.shape[1])
+        for name in (*COLUMNS, "stage_days"):
+            setattr(out, name, getattr(self, name)[keep])
+        out.n = out.unfinished = len(out.created)
+        return out
+
+
+@dataclass(frozen=True)
+class WonDeals:
+    """The counted won deals of a run, one value per deal, in lead order.
+
+    Each field is the :class:`LeadBlock` column of the same name, restricted
+    to the won deals; they are kept for the whole run (medians, quantiles and
+    the reports' cycle-time distributions need them one by one).
+    """
+
+    created: FloatColumn
+    mql_time: FloatColumn
+    outcome_time: FloatColumn
+    first_response_hours: FloatColumn
+    value: FloatColumn
+    discount: FloatColumn
+    pushed: FlagColumn
+    segment: CodeColumn
+    source: CodeColumn
+    stage_days: FloatColumn
+
+
+# The per-lead columns a won deal keeps (``WonDeals`` but ``stage_days``).
+WON_COLUMNS: tuple[str, ...] = tuple(
+    f.name for f in fields(WonDeals) if f.name != "stage_days")
 
 
 def week_edges(horizon: float) -> np.ndarray:
@@ -121,7 +218,7 @@ class RunningColumns:
         chunk_rows: rows per chunk.
     """
 
-    def __init__(self, dtypes: dict[str, tuple[type, tuple[int, ...]]],
+    def __init__(self, dtypes: dict[str, tuple[DTypeLike, tuple[int, ...]]],
                  chunk_rows: int = 1024) -> None:
         self._dtypes = dtypes
         self._chunk_rows = chunk_rows
@@ -163,11 +260,6 @@ class RunningColumns:
                       for name, (dtype, shape) in self._dtypes.items()}
             self._chunks, self._free = [joined], 0
         return self._chunks[0]
-
-
-# Columns of a won deal kept for the whole run (besides ``stage_days``).
-WON_COLUMNS = ("created", "mql_time", "outcome_time", "first_response_hours", "value",
-               "discount", "pushed", "segment", "source")
 
 
 class LeadTotals:
@@ -212,8 +304,11 @@ class LeadTotals:
         self.pipeline_closed = np.zeros(weeks + 1)
         self.wip_opened = np.zeros(weeks + 1)
         self.wip_closed = np.zeros(weeks + 1)
-        self._won = RunningColumns({**{name: (COLUMNS[name][0], ()) for name in WON_COLUMNS},
-                                    "stage_days": (np.float64, (stages,))})
+        template = LeadBlock(0, 0, 0, stages)  # no rows: each column's dtype
+        self._won = RunningColumns({
+            **{name: (getattr(template, name).dtype, ()) for name in WON_COLUMNS},
+            "stage_days": (template.stage_days.dtype, (stages,)),
+        })
         self._responses = RunningColumns({"hours": (np.float64, ())})
         self.blocks: dict[int, LeadBlock] | None = {} if keep_blocks else None
 
@@ -227,37 +322,37 @@ class LeadTotals:
     def add(self, block: LeadBlock) -> None:
         """Fold in a block whose leads have all finished (or the run has ended)."""
         counted = block.created >= 0.0
-        c = {name: col[counted] for name, col in block.view().items()}
+        c = block.rows(counted)
         weeks = self.edges.size - 1
-        self.leads += int(counted.sum())
-        mql_time = c["mql_time"][~np.isnan(c["mql_time"])]
+        self.leads += c.n
+        mql_time = c.mql_time[~np.isnan(c.mql_time)]
         self.mqls += mql_time.size
-        sql = ~np.isnan(c["sql_time"])
+        sql = ~np.isnan(c.sql_time)
         self.sqls += int(sql.sum())
-        self.opportunities += int(np.sum(c["stage_reached"] >= 1))
-        self.recycled += int(np.sum(c["recycled"] > 0))
-        self.outcomes += np.bincount(c["outcome"], minlength=len(Outcome))
-        self.reasons += np.bincount(c["reason"], minlength=len(Reason))
-        assigned = c["wait_days"][~np.isnan(c["wait_days"])]
+        self.opportunities += int(np.sum(c.stage_reached >= 1))
+        self.recycled += int(np.sum(c.recycled > 0))
+        self.outcomes += np.bincount(c.outcome, minlength=len(Outcome))
+        self.reasons += np.bincount(c.reason, minlength=len(Reason))
+        assigned = c.wait_days[~np.isnan(c.wait_days)]
         self.wait_days_sum += float(assigned.sum())
         self.assigned += assigned.size
         periods = len(self.period_starts)
         self.mqls_by_period += np.bincount(self._period(mql_time), minlength=periods)
         self.sql_value_by_period += np.bincount(
-            self._period(c["sql_time"][sql]), weights=c["deal_size"][sql], minlength=periods)
-        self.leads_by_week += np.histogram(c["created"], bins=self.edges)[0]
+            self._period(c.sql_time[sql]), weights=c.deal_size[sql], minlength=periods)
+        self.leads_by_week += np.histogram(c.created, bins=self.edges)[0]
         self.mqls_by_week += np.histogram(mql_time, bins=self.edges)[0]
-        end = np.where(np.isnan(c["outcome_time"]), np.inf, c["outcome_time"])
-        self.pipeline_opened += np.bincount(self._from_week(c["sql_time"][sql]),
-                                            weights=c["deal_size"][sql], minlength=weeks + 1)
+        end = np.where(np.isnan(c.outcome_time), np.inf, c.outcome_time)
+        self.pipeline_opened += np.bincount(self._from_week(c.sql_time[sql]),
+                                            weights=c.deal_size[sql], minlength=weeks + 1)
         self.pipeline_closed += np.bincount(self._from_week(end[sql]),
-                                            weights=c["deal_size"][sql], minlength=weeks + 1)
-        self.wip_opened += np.bincount(self._from_week(c["created"]), minlength=weeks + 1)
+                                            weights=c.deal_size[sql], minlength=weeks + 1)
+        self.wip_opened += np.bincount(self._from_week(c.created), minlength=weeks + 1)
         self.wip_closed += np.bincount(self._from_week(end), minlength=weeks + 1)
-        won = c["outcome"] == Outcome.WON
-        self._won.add(block.number, {**{name: c[name][won] for name in WON_COLUMNS},
-                                     "stage_days": block.stage_days[counted][won]})
-        hours = c["first_response_hours"]
+        won = c.outcome == Outcome.WON
+        self._won.add(block.number, {name: getattr(c, name)[won]
+                                     for name in (*WON_COLUMNS, "stage_days")})
+        hours = c.first_response_hours
         self._responses.add(block.number, {"hours": hours[~np.isnan(hours)]})
         if self.blocks is not None:
             self.blocks[block.number] = block
@@ -265,12 +360,12 @@ class LeadTotals:
     def open_at_week_ends(self, opened: np.ndarray, closed: np.ndarray) -> np.ndarray:
         """Open amount at each week end from what opened and closed by then."""
         weeks = self.edges.size - 1
-        return np.cumsum(opened)[:weeks] - np.cumsum(closed)[:weeks]
+        open_now: np.ndarray = np.cumsum(opened)[:weeks] - np.cumsum(closed)[:weeks]
+        return open_now
 
-    def won(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Columns of the counted won deals in lead order, and their ``stage_days`` rows."""
-        columns = self._won.view()
-        return {name: columns[name] for name in WON_COLUMNS}, columns["stage_days"]
+    def won(self) -> WonDeals:
+        """The counted won deals, in lead order."""
+        return WonDeals(**self._won.view())
 
     def response_hours(self) -> np.ndarray:
         """First-response delay (hours) of every counted lead a rep responded to, in lead order."""

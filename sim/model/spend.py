@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ from sim.model.mechanisms import (
     saturated_stock,
     steady_state_stock,
 )
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import ResolvedScenario
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class SpendPlan:
         return float(np.dot(daily, overlap))
 
 
-def build_spend_plan(periods: list[tuple[float, Scenario]], end_day: float) -> SpendPlan:
+def build_spend_plan(periods: list[tuple[float, ResolvedScenario]], end_day: float) -> SpendPlan:
     """Compute the daily plan for the periods of a scenario up to ``end_day``.
 
     Days before 0 follow the prior plan (``prior_annual_budget``,
@@ -78,9 +79,10 @@ def build_spend_plan(periods: list[tuple[float, Scenario]], end_day: float) -> S
         first.prior_annual_budget)
     prior_share = first.brand_share if first.prior_brand_share is None else first.prior_brand_share
 
-    def per_day(get: callable) -> FloatArray:  # type: ignore[valid-type]
-        values = np.array([get(s) for _, s in periods], dtype=float)
-        return values[which]
+    def per_day(get: Callable[[ResolvedScenario], float]) -> FloatArray:
+        values = np.array([get(s) for _, s in periods], dtype=np.float64)
+        daily: FloatArray = values[which]
+        return daily
 
     budget = per_day(lambda s: s.marketing.annual_budget) / 365.0
     share = per_day(

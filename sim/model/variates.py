@@ -18,22 +18,41 @@ from sim.scenario.schema import DurationKind
 FloatArray = NDArray[np.float64]
 
 
+def _floats(x: ArrayLike) -> FloatArray:
+    return np.asarray(x, dtype=np.float64)
+
+
 def exponential(u: ArrayLike, mean: float) -> FloatArray:
     """Exponential variates with the given mean; ``mean = inf`` gives ``inf``."""
-    u = np.asarray(u, dtype=float)
+    q = _floats(u)
     if np.isinf(mean):
-        return np.full(u.shape, np.inf)
-    return -mean * np.log1p(-u)
+        return np.full(q.shape, np.inf)
+    return _floats(-mean * np.log1p(-q))
 
 
 def beta(u: ArrayLike, a: float, b: float) -> FloatArray:
     """Beta(a, b) variates (lead quality)."""
-    return special.betaincinv(a, b, np.asarray(u, dtype=float))
+    return _floats(special.betaincinv(a, b, _floats(u)))
 
 
 def standard_normal(u: ArrayLike) -> FloatArray:
     """Standard normal variates."""
-    return special.ndtri(np.asarray(u, dtype=float))
+    return _floats(special.ndtri(_floats(u)))
+
+
+def poisson(u: ArrayLike, mean: ArrayLike) -> FloatArray:
+    """Poisson variates: the smallest ``k`` with ``P(N <= k) >= u``, for ``u`` in (0, 1).
+
+    The algorithm of ``scipy.stats.poisson.ppf`` (so the same numbers) without
+    loading ``scipy.stats``: ``pdtrik`` inverts the cdf over real ``k``; its
+    ceiling is the answer or one too many, which the cdf one below decides.
+    ``u = 0`` gives 0 (where ``ppf`` gives -1); a mean of 0 gives 0, a NaN
+    mean NaN.
+    """
+    q, mu = _floats(u), _floats(mean)
+    k = np.ceil(special.pdtrik(q, mu))
+    below = np.maximum(k - 1.0, 0.0)
+    return _floats(np.where(special.pdtr(below, mu) >= q, below, k))
 
 
 def unit_mean(u: ArrayLike, kind: DurationKind, cv: float) -> FloatArray:
@@ -48,17 +67,17 @@ def unit_mean(u: ArrayLike, kind: DurationKind, cv: float) -> FloatArray:
             ``gamma`` or ``fixed`` (always 1).
         cv: coefficient of variation (standard deviation / mean).
     """
-    u = np.asarray(u, dtype=float)
+    q = _floats(u)
     if kind == "fixed" or (cv == 0.0 and kind != "exponential"):
-        return np.ones(u.shape)
+        return np.ones(q.shape)
     if kind == "exponential":
-        return -np.log1p(-u)
+        return _floats(-np.log1p(-q))
     if kind == "lognormal":
         sigma2 = np.log1p(cv * cv)
-        return np.exp(np.sqrt(sigma2) * special.ndtri(u) - 0.5 * sigma2)
+        return _floats(np.exp(np.sqrt(sigma2) * special.ndtri(q) - 0.5 * sigma2))
     if kind == "gamma":
         shape = 1.0 / (cv * cv)
-        return special.gammaincinv(shape, u) / shape
+        return _floats(special.gammaincinv(shape, q) / shape)
     raise ValueError(f"unknown distribution kind {kind!r}")
 
 

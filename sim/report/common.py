@@ -15,8 +15,12 @@ SEEDING = "replication r uses numpy SeedSequence(seed, spawn_key=(r,))"
 
 
 def resolved(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as run, every preset field written out (as ``scenario.yaml``)."""
-    data = scenario.expanded().model_dump(mode="json")
+    """The scenario as run, every preset field written out, with its timeline as given.
+
+    For people reading a report; the ``scenario.yaml`` the tool writes keeps
+    preset names and only the fields the scenario overrides.
+    """
+    data = scenario.resolve().model_dump(mode="json")
     data["timeline"] = scenario.model_dump(mode="json")["timeline"]
     return data
 

@@ -19,6 +19,8 @@ from sim.report import html as h
 from sim.report import tables as tb
 from sim.report.common import SEEDING, files_html, reproducibility_html, resolved
 from sim.report.files import REPORT, ReportFiles, atomic_folder
+from sim.report.format import fmt, fmt_ci, fmt_range, in_sentence
+from sim.results.catalog import CATALOG, describe
 from sim.scenario.schema import Scenario
 
 # The metrics the verdicts and the differences figure speak about, in reading order.
@@ -49,7 +51,7 @@ def write_compare_report(
     Args:
         per_replication: one row per (scenario, replication): columns ``scenario``,
             ``replication`` and one column per metric (the names of
-            :data:`sim.results.metrics.METRIC_NAMES`; missing ones are skipped).
+            :data:`sim.results.catalog.CATALOG`; missing ones are skipped).
         differences: paired differences vs the reference scenario, one row per
             (metric, scenario): ``metric``, ``scenario``, ``mean_diff`` (scenario
             minus reference), ``ci_low``, ``ci_high`` (95% CI of the paired
@@ -109,7 +111,7 @@ def _sections(files: ReportFiles, names: list[str], reference: str, horizon: flo
               timeseries: pd.DataFrame | None, scenarios: Mapping[str, Scenario] | None,
               won_deals: pd.DataFrame | None, first_responses: pd.DataFrame | None,
               seed: int | None, manifest: dict[str, Any] | None) -> list[tuple[str, str, str]]:
-    metrics = [m for m in tb.METRICS if m in per_rep.columns]
+    metrics = [m for m in CATALOG if m in per_rep.columns]
     summary = _summary(per_rep, metrics)
     summary_csv = files.table("summary", summary)
     diffs_csv = files.table("differences", differences)
@@ -236,8 +238,8 @@ def winners_table(summary: pd.DataFrame, differences: pd.DataFrame, reference: s
                   metrics: Sequence[str]) -> pd.DataFrame:
     """For each metric, the scenario with the best mean and whether the lead is clear.
 
-    "Best" follows :data:`sim.report.tables.METRICS` (more revenue, shorter
-    cycles...). The lead is clear when the best scenario's paired difference vs
+    "Best" follows each metric's direction in the catalog (more revenue,
+    shorter cycles...). The lead is clear when the best scenario's paired difference vs
     the reference excludes zero or, if the reference is best, when every other
     scenario is clearly worse.
 
@@ -248,11 +250,11 @@ def winners_table(summary: pd.DataFrame, differences: pd.DataFrame, reference: s
     rows = []
     diffs = differences.set_index(["metric", "scenario"]) if not differences.empty else None
     for metric in metrics:
-        meta = tb.info(metric)
+        meta = describe(metric)
         block = summary[summary["metric"] == metric].dropna(subset=["mean"])
-        if block.empty or meta.better == 0:
+        if block.empty or meta.direction == 0:
             continue
-        best = block.loc[(block["mean"] * meta.better).idxmax()]
+        best = block.loc[(block["mean"] * meta.direction).idxmax()]
         name = str(best["scenario"])
         clear = False
         if diffs is not None:
@@ -263,8 +265,8 @@ def winners_table(summary: pd.DataFrame, differences: pd.DataFrame, reference: s
                 clear = all((metric, s) in diffs.index and _clear(diffs.loc[(metric, s)])
                             for s in others)
         rows.append({"metric": metric, "label": meta.label, "best": name,
-                     "best_mean": tb.fmt(best["mean"], meta.kind),
-                     "clear": "yes" if clear else "no", "better": meta.better})
+                     "best_mean": fmt(best["mean"], meta.kind),
+                     "clear": "yes" if clear else "no", "better": meta.direction})
     return pd.DataFrame(rows, columns=["metric", "label", "best", "best_mean", "clear",
                                        "better"])
 
@@ -280,13 +282,12 @@ def verdict_sentences(winners: pd.DataFrame, differences: pd.DataFrame,
             metric = str(row["metric"])
             if metric not in KEY_METRICS:
                 continue
-            meta = tb.info(metric)
-            text = (f"{tb.in_sentence(meta.label)} {tb.fmt_signed(row['mean_diff'], meta.kind)} "
-                    f"(95% CI {tb.fmt_signed(row['ci_low'], meta.kind)} to "
-                    f"{tb.fmt_signed(row['ci_high'], meta.kind)})")
-            if not _clear(row) or meta.better == 0:
-                ties.append(tb.in_sentence(meta.label))
-            elif row["mean_diff"] * meta.better > 0:
+            meta = describe(metric)
+            diff = fmt_ci(row["mean_diff"], row["ci_low"], row["ci_high"], meta.kind, signed=True)
+            text = f"{in_sentence(meta.label)} {diff}"
+            if not _clear(row) or meta.direction == 0:
+                ties.append(in_sentence(meta.label))
+            elif row["mean_diff"] * meta.direction > 0:
                 gains.append(text)
             else:
                 losses.append(text)
@@ -301,7 +302,7 @@ def verdict_sentences(winners: pd.DataFrame, differences: pd.DataFrame,
     clear = winners[winners["clear"] == "yes"] if not winners.empty else winners
     if not clear.empty:
         wins = clear.groupby("best", sort=False)["label"].apply(
-            lambda s: _join([tb.in_sentence(x) for x in s]))
+            lambda s: _join([in_sentence(x) for x in s]))
         texts.append("Clear winners: " + "; ".join(
             f"'{name}' on {what}" for name, what in wins.items()) + ".")
     return texts
@@ -322,7 +323,7 @@ def _cards(winners: pd.DataFrame) -> list[h.Card]:
             continue
         r = row.iloc[0]
         detail = "clear lead (95% CI)" if r["clear"] == "yes" else "no clear winner"
-        cards.append(h.Card(f"Best {tb.in_sentence(r['label'])}", str(r["best"]),
+        cards.append(h.Card(f"Best {in_sentence(r['label'])}", str(r["best"]),
                             f"{r['best_mean']} · {detail}"))
     return cards
 
@@ -330,12 +331,11 @@ def _cards(winners: pd.DataFrame) -> list[h.Card]:
 def _differences_rows(differences: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for _, r in differences.iterrows():
-        meta = tb.info(str(r["metric"]))
+        meta = describe(str(r["metric"]))
         rows.append({
             "metric": meta.label, "scenario": r["scenario"],
-            "difference": tb.fmt_signed(r["mean_diff"], meta.kind),
-            "95% CI": (f"{tb.fmt_signed(r['ci_low'], meta.kind)} to "
-                       f"{tb.fmt_signed(r['ci_high'], meta.kind)}"),
+            "difference": fmt(r["mean_diff"], meta.kind, signed=True),
+            "95% CI": fmt_range(r["ci_low"], r["ci_high"], meta.kind, signed=True),
             "verdict": r.get("verdict", ""),
         })
     return pd.DataFrame(rows, columns=["metric", "scenario", "difference", "95% CI", "verdict"])
@@ -344,10 +344,10 @@ def _differences_rows(differences: pd.DataFrame) -> pd.DataFrame:
 def _all_metrics(summary: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     rows = []
     for metric, block in summary.groupby("metric", sort=False):
-        meta = tb.info(str(metric))
+        meta = describe(str(metric))
         row: dict[str, str] = {"label": meta.label}
         for _, r in block.iterrows():
-            row[str(r["scenario"])] = tb.fmt_ci(r["mean"], r["ci_low"], r["ci_high"], meta.kind)
+            row[str(r["scenario"])] = fmt_ci(r["mean"], r["ci_low"], r["ci_high"], meta.kind)
         rows.append(row)
     return pd.DataFrame(rows, columns=["label", *names])
 

@@ -24,7 +24,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, MultipleLocator
 
-from sim.report.tables import WEEKLY_SERIES, Kind, info, stage_columns
+from sim.report.format import fmt, fmt_param, fmt_tick
+from sim.report.tables import WEEKLY_SERIES, stage_columns
+from sim.results.catalog import Kind, describe
 
 # Okabe & Ito's palette, distinguishable with every common colour-vision
 # deficiency; black last, for marks that must stand out.
@@ -97,19 +99,19 @@ def new_figure(width: float, height: float, nrows: int = 1, ncols: int = 1,
     return fig, axes
 
 
-def render(fig: Figure, fmt: str, dpi: int = 144) -> bytes:
-    """The figure as PNG or SVG bytes, under the report's style."""
+def render(fig: Figure, file_format: str, dpi: int = 144) -> bytes:
+    """The figure as PNG or SVG bytes (``file_format`` ``"png"`` or ``"svg"``), in style."""
     buf = io.BytesIO()
     with mpl.rc_context(STYLE):
-        fig.savefig(buf, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+        fig.savefig(buf, format=file_format, dpi=dpi, metadata=_metadata(file_format))
     return buf.getvalue()
 
 
-def _metadata(fmt: str) -> dict[str, Any]:
+def _metadata(file_format: str) -> dict[str, Any]:
     # No creation date in the files: the same data gives byte-identical figures.
-    if fmt == "svg":
+    if file_format == "svg":
         return {"Date": None}
-    if fmt == "png":
+    if file_format == "png":
         return {"Software": None}
     return {}
 
@@ -122,26 +124,6 @@ def color(i: int) -> str:
 # --- number formats -----------------------------------------------------------------
 
 
-def short_number(value: float, kind: Kind | str) -> str:
-    """A compact tick label: ``1.5 M``, ``250 k``, ``40%``, ``12 d``."""
-    if value is None or math.isnan(value):
-        return ""
-    if kind == "money":
-        for size, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
-            if abs(value) >= size:
-                return f"{value / size:.3g}{suffix}"
-        return f"{value:.3g}" if value else "0"
-    if kind == "percent":
-        return f"{100 * value:.3g}%"
-    if kind == "count":
-        return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.2g}"
-    if kind == "days":
-        return f"{value:.3g} d"
-    if kind == "hours":
-        return f"{value:.3g} h"
-    return f"{value:.3g}"
-
-
 def unit(kind: Kind | str) -> str:
     """The unit named in an axis label."""
     return {"money": CURRENCY, "percent": "%", "count": "count", "days": "days",
@@ -150,7 +132,7 @@ def unit(kind: Kind | str) -> str:
 
 def axis_format(axis: Any, kind: Kind | str) -> None:
     """Ticks formatted for people on one axis (``ax.xaxis`` or ``ax.yaxis``)."""
-    axis.set_major_formatter(FuncFormatter(lambda v, _: short_number(v, kind)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_tick(v, kind)))
 
 
 def _no_data(ax: Axes, text: str) -> None:
@@ -212,10 +194,10 @@ def funnel_figure(funnel: pd.DataFrame) -> Figure:
     widths = rows["mean"].to_numpy(dtype=float)
     ax.barh(y, widths, left=-widths / 2, color=color(0), height=0.72)
     for yi, (_, row) in zip(y, rows.iterrows(), strict=True):
-        text = f"{row['mean']:,.0f}"
+        text = fmt(row["mean"], "count")
         if not math.isnan(row["conversion"]):
-            text += (f"\n{100 * row['share_of_leads']:.1f}% of leads · "
-                     f"{100 * row['conversion']:.1f}% of previous")
+            text += (f"\n{fmt(row['share_of_leads'], 'percent')} of leads · "
+                     f"{fmt(row['conversion'], 'percent')} of previous")
         ax.text(max(row["mean"] / 2, 0.02 * top) + 0.02 * top, yi, text, va="center",
                 fontsize=9.5)
     ax.set_xlim(-top / 2 * 1.02, top / 2 * 2.5)  # room for the labels
@@ -233,7 +215,7 @@ def funnel_figure(funnel: pd.DataFrame) -> Figure:
     ax_leak.barh(yl, leak_rows["mean"], height=0.72, color=color(3), xerr=_ci_err(leak_rows),
                  error_kw={"elinewidth": 1, "ecolor": GREY})
     for p, (_, row) in zip(yl, leak_rows.iterrows(), strict=True):
-        text = f"  {row['mean']:,.0f} ({100 * row['share_of_leads']:.1f}%)"
+        text = f"  {fmt(row['mean'], 'count')} ({fmt(row['share_of_leads'], 'percent')})"
         ax_leak.text(row["mean"], p, text, va="center", fontsize=9.5)
     ax_leak.set_xlim(0, float(leaks["mean"].max()) * 1.45)
     ax_leak.set_yticks(yl, list(leak_rows.index))
@@ -282,7 +264,7 @@ def _funnel_comparison(funnel: pd.DataFrame, scenarios: list[str | None]) -> Fig
 def _bars(ax: Axes, pos: np.ndarray, values: Sequence[float], height: float, i: int,
           label: str) -> None:
     bars = ax.barh(pos, values, height=height * 0.92, color=color(i), label=label)
-    ax.bar_label(bars, [f"{100 * v:.1f}%" for v in values], padding=3, fontsize=8.5)
+    ax.bar_label(bars, [fmt(v, "percent") for v in values], padding=3, fontsize=8.5)
 
 
 # --- horizons -----------------------------------------------------------------------
@@ -312,7 +294,7 @@ def horizon_figure(horizons: pd.DataFrame) -> Figure:
                           yerr=_ci_err(rows), error_kw={"elinewidth": 1, "ecolor": GREY,
                                                         "capsize": 3})
             if n <= 2:
-                ax.bar_label(bars, [short_number(v, kind) for v in rows["mean"]],
+                ax.bar_label(bars, [fmt_tick(v, kind) for v in rows["mean"]],
                              padding=6, fontsize=9)
         ax.set_xticks(x, [_wrap_window(w) for w in windows])
         ax.set_title(str(block["label"].iloc[0]), fontsize=11.5, wrap=True)
@@ -457,12 +439,12 @@ def cycle_time_figure(won_deals: pd.DataFrame) -> Figure:
                                              ("mql_to_won_days", "MQL to won"))):
             x = won_deals[column].to_numpy(dtype=float)
             median = float(np.nanmedian(x))
-            _ecdf(ax, x, j, f"{label} (median {median:.0f} d)")
+            _ecdf(ax, x, j, f"{label} (median {fmt(median, 'days')})")
             ax.plot([median], [0.5], "o", color=color(j), markersize=5)
         for j, column in enumerate(stage_columns(won_deals)):
             x = won_deals[column].to_numpy(dtype=float)
             name = column.removeprefix("days_").replace("_", " ")
-            _ecdf(ax_stage, x, j, f"{name} (median {np.nanmedian(x):.1f} d)")
+            _ecdf(ax_stage, x, j, f"{name} (median {fmt(float(np.nanmedian(x)), 'days')})")
         ax_stage.set_title("Days in each stage (won deals)")
     else:
         for i, sc in enumerate(scenarios):
@@ -572,9 +554,9 @@ def money_figure(money: pd.DataFrame) -> Figure:
         lo, hi = row["ci_low"], row["ci_high"]
         half = (hi - lo) / 2
         ci = "" if math.isnan(half) or half <= 1e-9 * abs(mean) else (
-            f"\n±{short_number(half, 'money')}")
+            f"\n±{fmt_tick(half, 'money')}")
         sign = "-" if row["sign"] < 0 else ""
-        ax.text(i, max(bottom + height, bottom, 0), f"{sign}{short_number(mean, 'money')}{ci}",
+        ax.text(i, max(bottom + height, bottom, 0), f"{sign}{fmt_tick(mean, 'money')}{ci}",
                 ha="center", va="bottom", fontsize=9)
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(rows)), [_wrap(lbl) for lbl in rows["label"]])
@@ -632,7 +614,7 @@ def differences_figure(differences: pd.DataFrame, reference_means: dict[str, flo
         ax.errorbar(mid, pos, xerr=[np.nan_to_num(mid - lo), np.nan_to_num(hi - mid)],
                     fmt="o", color=color(i), capsize=3, label=str(sc))
     ax.axvline(0, color="black", linewidth=1)
-    ax.set_yticks(y, [info(m).label for m in metrics])
+    ax.set_yticks(y, [describe(m).label for m in metrics])
     ax.invert_yaxis()
     axis_format(ax.xaxis, "percent")
     ax.set_xlabel(f"difference vs '{reference}' (% of its mean; bars: 95% CI of the paired "
@@ -666,7 +648,7 @@ def response_curve_figure(points: pd.DataFrame, key: str, objective: str, best: 
     ax.plot(x, rows["mean"], "o-", color=color(0), markersize=4, label="mean")
     b = rows[rows[key] == best].iloc[0]
     ax.plot([b[key]], [b["mean"]], marker="*", markersize=18, color=color(3), linestyle="none",
-            label=f"best: {key} = {best:g} ({short_number(b['mean'], kind)})")
+            label=f"best: {key} = {fmt_param(best)} ({fmt_tick(b['mean'], kind)})")
     ax.axhline(b["ci_low"], color=color(3), linestyle=":", linewidth=1,
                label="best point's lower 95% bound")
     ax.set_xlabel(key)
@@ -700,14 +682,14 @@ def heatmap_figure(points: pd.DataFrame, x_key: str, y_key: str, objective: str,
     cbar = fig.colorbar(image, ax=ax)
     cbar.set_label(f"{objective} ({unit(kind)})")
     axis_format(cbar.ax.yaxis, kind)
-    ax.set_xticks(range(nx), [f"{v:g}" for v in grid.columns])
-    ax.set_yticks(range(ny), [f"{v:g}" for v in grid.index])
+    ax.set_xticks(range(nx), [fmt_param(v) for v in grid.columns])
+    ax.set_yticks(range(ny), [fmt_param(v) for v in grid.index])
     ax.grid(False)
     if nx * ny <= 80:  # numbers in the cells while they still fit
         finite = values[np.isfinite(values)]
         mid = (finite.min() + finite.max()) / 2 if finite.size else 0.0
         for (r, c), v in np.ndenumerate(values):
-            ax.text(c, r, short_number(v, kind), ha="center", va="center", fontsize=8.5,
+            ax.text(c, r, fmt_tick(v, kind), ha="center", va="center", fontsize=8.5,
                     color="black" if v > mid else "white")
     bx = list(grid.columns).index(best[0])
     by = list(grid.index).index(best[1])
@@ -747,7 +729,7 @@ def sweep_metrics_figure(points: pd.DataFrame, key: str, metrics: Sequence[str])
             ax.set_visible(False)
             continue
         metric = metrics[i]
-        meta = info(metric)
+        meta = describe(metric)
         mean = rows[f"{metric}_mean"] if f"{metric}_mean" in rows else rows[metric]
         if f"{metric}_ci_low" in rows and f"{metric}_ci_high" in rows:
             ax.fill_between(x, rows[f"{metric}_ci_low"], rows[f"{metric}_ci_high"],

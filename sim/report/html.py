@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from sim.report.tables import fmt
+from sim.report.format import fmt
 
 CSS = """
 :root { --ink: #1d2733; --muted: #5b6673; --rule: #d9dee4; --band: #f4f6f8;
@@ -128,8 +127,9 @@ def table_html(df: pd.DataFrame, formats: Mapping[str, Formatter] | None = None,
 
     Args:
         df: the rows to show.
-        formats: column -> a kind of :func:`sim.report.tables.fmt` (``"money"``,
-            ``"percent"``...) or a function of the cell; others are shown as text.
+        formats: column -> a kind of number for :func:`sim.report.format.fmt`
+            (``"money"``, ``"percent"``... or a metric's name) or a function of
+            the cell; other columns are shown as text, numbers as plain numbers.
         caption: a title above the table.
         headers: column -> header text (default: the column name).
         row_class: row -> CSS class of the ``<tr>`` (e.g. ``"changed"``).
@@ -163,7 +163,7 @@ def table_html(df: pd.DataFrame, formats: Mapping[str, Formatter] | None = None,
 
 def _plain(value: Any) -> str:
     if isinstance(value, float):
-        return "-" if math.isnan(value) else f"{value:,.4g}"
+        return fmt(value, "number")
     if isinstance(value, bool):
         return "yes" if value else ""
     return str(value)

@@ -7,7 +7,6 @@ as PNG and SVG under ``figures/`` and the tables behind them under ``tables/``.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,16 @@ from sim.report import html as h
 from sim.report import tables as tb
 from sim.report.common import SEEDING, files_html, reproducibility_html, resolved
 from sim.report.files import REPORT, ReportFiles, atomic_folder
+from sim.report.format import (
+    fmt,
+    fmt_ci,
+    fmt_horizon,
+    fmt_hours_in_words,
+    fmt_range,
+    in_sentence,
+)
+from sim.results.catalog import describe
 from sim.scenario.schema import Scenario
-
-ROOT = Path(__file__).resolve().parents[2]
-BASELINE_FILE = ROOT / "scenarios" / "baseline.yaml"
 
 # The run's own tables, written by :func:`sim.apps.run_folder.write_run`; linked when present.
 RUN_TABLES: tuple[tuple[str, str], ...] = (
@@ -32,26 +37,10 @@ RUN_TABLES: tuple[tuple[str, str], ...] = (
     ("replications.csv", "one row per replication, one column per metric"),
     ("timeseries.csv", "weekly series of every replication"),
     ("leads.csv", "one row per lead (record_leads: true)"),
-    ("scenario.yaml", "the scenario as run, every preset field written out"),
+    ("scenario.yaml", "the scenario as run: preset names and the fields it overrides"),
     ("result.json", "every metric's mean and CI, machine-readable"),
     ("manifest.json", "seed, replications, versions, git revision, times"),
 )
-
-
-def load_baseline() -> Scenario | None:
-    """The project's ``scenarios/baseline.yaml``; ``None`` where it is missing or invalid.
-
-    A report is never lost to a broken baseline file: it then says that it
-    has nothing to list changes against.
-    """
-    if not BASELINE_FILE.is_file():
-        return None
-    from sim.scenario.loading import ScenarioError, load_scenario  # keeps module imports one-way
-
-    try:
-        return load_scenario(BASELINE_FILE)
-    except ScenarioError:
-        return None
 
 
 def write_run_report(run: RunResult, out_dir: Path, baseline: Scenario | None = None,
@@ -63,8 +52,10 @@ def write_run_report(run: RunResult, out_dir: Path, baseline: Scenario | None = 
     Args:
         run: the replications of one scenario.
         out_dir: the report folder (created if missing).
-        baseline: the scenario to list changes against; default
-            ``scenarios/baseline.yaml``.
+        baseline: the scenario to list changes against; without one the report
+            says it has nothing to list changes against. A report reads no file:
+            the caller chooses the baseline (the CLI passes the packaged
+            ``baseline`` scenario).
         manifest: seeds, versions and times (:func:`sim.apps.run_folder.manifest`), shown
             under Assumptions; without it the report gives the versions it sees.
     """
@@ -88,7 +79,6 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
         existing: another folder whose files count as present when linking the
             run's tables (the final folder while writing into a temporary one).
     """
-    baseline = baseline if baseline is not None else load_baseline()
     files = ReportFiles(folder)
     s = run.scenario
     horizon = float(s.horizon_days)
@@ -176,11 +166,10 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
         "cycle", "Cycle times and first response", _cycle_section(run, files),
     )))
 
-    summary = run.summary.assign(label=[tb.info(m).label for m in run.summary["metric"]])
-    kinds = {m: tb.info(m).kind for m in summary["metric"]}
+    summary = run.summary.assign(label=[describe(m).label for m in run.summary["metric"]])
     all_rows = summary[["label", "metric", "mean", "ci_low", "ci_high", "n"]].copy()
     for col in ("mean", "ci_low", "ci_high"):
-        all_rows[col] = [tb.fmt(v, kinds[m]) for v, m in
+        all_rows[col] = [fmt(v, metric=m) for v, m in
                          zip(summary[col], summary["metric"], strict=True)]
     sections.append(("metrics", "All metrics", h.section(
         "metrics", "Every metric",
@@ -196,8 +185,8 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
     )))
 
     title = f"Leadflow report: {s.name}"
-    subtitle = (f"{s.description.strip()} {_horizon_words(horizon)}, {n_reps} replication"
-                f"{'s' * (n_reps != 1)}, seed {run.seed}.").strip()
+    subtitle = (f"{s.description.strip()} {fmt_horizon(horizon, with_days=True)}, "
+                f"{n_reps} replication{'s' * (n_reps != 1)}, seed {run.seed}.").strip()
     return files.write_html(h.page(title, subtitle, sections))
 
 
@@ -207,17 +196,17 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
 def _cards(stats: pd.DataFrame) -> list[h.Card]:
     cards = []
     for metric in tb.HEADLINE_METRICS:
-        meta = tb.info(metric)
+        meta = describe(metric)
         row = stats.loc[metric]
-        detail = ("95% CI " + tb.fmt(row["ci_low"], meta.kind) + " to "
-                  + tb.fmt(row["ci_high"], meta.kind)) if not math.isnan(row["ci_low"]) else ""
-        cards.append(h.Card(meta.label, tb.fmt(row["mean"], meta.kind), detail))
+        ci = fmt_range(row["ci_low"], row["ci_high"], meta.kind)
+        detail = "" if ci == "-" else "95% CI " + ci
+        cards.append(h.Card(meta.label, fmt(row["mean"], meta.kind), detail))
     return cards
 
 
 def _ci(stats: pd.DataFrame, metric: str) -> str:
     row = stats.loc[metric]
-    return tb.fmt_ci(row["mean"], row["ci_low"], row["ci_high"], tb.info(metric).kind)
+    return fmt_ci(row["mean"], row["ci_low"], row["ci_high"], metric=metric)
 
 
 def _summary_text(run: RunResult, stats: pd.DataFrame, funnel: pd.DataFrame,
@@ -226,54 +215,47 @@ def _summary_text(run: RunResult, stats: pd.DataFrame, funnel: pd.DataFrame,
     horizon = float(s.horizon_days)
     mean = stats["mean"]
     texts = [
-        f"Over {_horizon_words(horizon)}, '{s.name}' books revenue of {_ci(stats, 'revenue')} "
-        f"from {tb.fmt(mean['deals_won'], 'count')} deals won. After costs of "
-        f"{tb.fmt(mean['total_cost'], 'money')} (marketing "
-        f"{tb.fmt(mean['marketing_spend'], 'money')}, sales "
-        f"{tb.fmt(mean['sales_cost'], 'money')}), the contribution is "
+        f"Over {fmt_horizon(horizon, with_days=True)}, '{s.name}' books revenue of "
+        f"{_ci(stats, 'revenue')} from {fmt(mean['deals_won'], 'count')} deals won. After costs of "
+        f"{fmt(mean['total_cost'], 'money')} (marketing "
+        f"{fmt(mean['marketing_spend'], 'money')}, sales "
+        f"{fmt(mean['sales_cost'], 'money')}), the contribution is "
         f"{_ci(stats, 'contribution')}, a return on cost of {_ci(stats, 'roi')}.",
         f"A won deal takes a median {_ci(stats, 'cycle_days_median')} from lead to close and "
-        f"{tb.fmt(mean['mql_to_won_days_median'], 'days')} from the hand-off to sales; "
+        f"{fmt(mean['mql_to_won_days_median'], 'days')} from the hand-off to sales; "
         f"half of the leads that reach a rep get a first response within "
-        f"{tb.fmt_duration_hours(mean['first_response_hours_median'])}.",
+        f"{fmt_hours_in_words(mean['first_response_hours_median'])}.",
     ]
     rate = horizons[horizons["measure"] == "revenue_per_day"].set_index("window")["mean"]
     if len(rate) > 1 and rate.iloc[-1] > 0:
         first_window = str(rate.index[0])
         texts.append(
             f"Short term vs long term: the {first_window.lower()} bring "
-            f"{tb.fmt(mean['revenue_90d'] if horizon > 90 else mean['revenue'], 'money')}; "
-            f"revenue per day there runs at {100 * rate.iloc[0] / rate.iloc[-1]:.0f}% of the "
-            f"whole-horizon rate ({tb.fmt(rate.iloc[0], 'money')} vs "
-            f"{tb.fmt(rate.iloc[-1], 'money')} a day) while the pipeline fills. "
-            f"The first year brings {tb.fmt(mean['revenue_1y'], 'money')}."
+            f"{fmt(mean['revenue_90d'] if horizon > 90 else mean['revenue'], 'money')}; "
+            f"revenue per day there runs at {fmt(rate.iloc[0] / rate.iloc[-1], 'percent')} of the "
+            f"whole-horizon rate ({fmt(rate.iloc[0], 'money')} vs "
+            f"{fmt(rate.iloc[-1], 'money')} a day) while the pipeline fills. "
+            f"The first year brings {fmt(mean['revenue_1y'], 'money')}."
             if horizon > 365 else
             f"Short term: the {first_window.lower()} bring revenue at "
-            f"{100 * rate.iloc[0] / rate.iloc[-1]:.0f}% of the whole run's daily rate."
+            f"{fmt(rate.iloc[0] / rate.iloc[-1], 'percent')} of the whole run's daily rate."
         )
     leaks = funnel[funnel["part"] == "leak"]
     leaks = leaks[leaks["metric"] != "in_flight_end"]
     if not leaks.empty and mean["leads_created"] > 0:
         worst = leaks.loc[leaks["mean"].idxmax()]
-        mql_share = tb.fmt(mean["mqls"] / mean["leads_created"], "percent")
+        mql_share = fmt(mean["mqls"] / mean["leads_created"], "percent")
         texts.append(
-            f"Of {tb.fmt(mean['leads_created'], 'count')} leads, "
-            f"{tb.fmt(mean['mqls'], 'count')} ({mql_share}) reach sales as MQLs and "
-            f"{tb.fmt(mean['deals_won'], 'count')} "
-            f"({tb.fmt(mean['lead_to_customer'], 'percent')}) become customers. The largest "
-            f"leak is '{tb.in_sentence(worst['label'])}': {tb.fmt(worst['mean'], 'count')} "
+            f"Of {fmt(mean['leads_created'], 'count')} leads, "
+            f"{fmt(mean['mqls'], 'count')} ({mql_share}) reach sales as MQLs and "
+            f"{fmt(mean['deals_won'], 'count')} "
+            f"({fmt(mean['lead_to_customer'], 'percent')}) become customers. The largest "
+            f"leak is '{in_sentence(worst['label'])}': {fmt(worst['mean'], 'count')} "
             "leads "
-            f"({tb.fmt(worst['share_of_leads'], 'percent')}); "
-            f"{tb.fmt(mean['lost_never_contacted'], 'count')} MQLs are never contacted."
+            f"({fmt(worst['share_of_leads'], 'percent')}); "
+            f"{fmt(mean['lost_never_contacted'], 'count')} MQLs are never contacted."
         )
     return texts
-
-
-def _horizon_words(days: float) -> str:
-    years = days / 365.0
-    if years >= 1 and abs(years - round(years)) < 0.01:
-        return f"{round(years)} year{'s' * (round(years) != 1)} ({days:,.0f} days)"
-    return f"{days:,.0f} days"
 
 
 def _horizon_table(horizons: pd.DataFrame) -> str:
@@ -282,7 +264,7 @@ def _horizon_table(horizons: pd.DataFrame) -> str:
         block = horizons[horizons["measure"] == measure]
         row: dict[str, str] = {"": str(block["label"].iloc[0])}
         for _, r in block.iterrows():
-            row[str(r["window"])] = tb.fmt_ci(r["mean"], r["ci_low"], r["ci_high"], r["kind"])
+            row[str(r["window"])] = fmt_ci(r["mean"], r["ci_low"], r["ci_high"], r["kind"])
         rows.append(row)
     return h.table_html(pd.DataFrame(rows), caption="Mean (95% CI) in each window",
                         formats={c: str for c in rows[0] if c} if rows else None)
@@ -403,7 +385,8 @@ def _assumptions(run: RunResult, baseline: Scenario | None, manifest: dict[str, 
     body += reproducibility_html([
         ("Root seed", str(run.seed)),
         ("Replications", f"{n} ({SEEDING})"),
-        ("Horizon", f"{s.horizon_days:,.0f} days after a warm-up of {s.warmup_days:,.0f} days"),
+        ("Horizon", f"{fmt_horizon(s.horizon_days)} after a warm-up of "
+                    f"{fmt_horizon(s.warmup_days)}"),
         ("Reproduce", f"python run.py run scenario.yaml --seed {run.seed} --replications {n}"),
     ], manifest)
     links = [(name, text) for name, text in RUN_TABLES if _present(name, folder, existing)]

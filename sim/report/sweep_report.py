@@ -18,9 +18,10 @@ from matplotlib.figure import Figure
 
 from sim.report import figures as fg
 from sim.report import html as h
-from sim.report import tables as tb
 from sim.report.common import SEEDING, files_html, reproducibility_html, resolved
 from sim.report.files import REPORT, ReportFiles, atomic_folder
+from sim.report.format import fmt, fmt_ci, fmt_param, fmt_range, in_sentence
+from sim.results.catalog import Metric, describe
 from sim.scenario.schema import Scenario
 
 STAT_COLUMNS = ("mean", "ci_low", "ci_high", "n")
@@ -51,7 +52,7 @@ def write_sweep_report(
             columns, with ``<metric>_ci_low`` / ``<metric>_ci_high`` where known.
         keys: the varied keys, in the order to draw them (the first across).
         out_dir: the report folder (created if missing; files already there are kept).
-        objective: the metric optimised (a name of :data:`sim.results.metrics.METRIC_NAMES`
+        objective: the metric optimised (a name of :data:`sim.results.catalog.CATALOG`
             or any label).
         maximize: whether more of the objective is better.
         kind: ``"sweep"`` (a grid) or ``"optimize"`` (a search; the title says so).
@@ -69,7 +70,7 @@ def write_sweep_report(
         raise ValueError(f"points: expected columns {missing}; got {list(points.columns)}")
     if points.empty:
         raise ValueError("points: expected at least one evaluated point; got none")
-    meta = tb.info(objective)
+    meta = describe(objective)
     best = best_point(points, maximize)
     with atomic_folder(out_dir) as tmp:
         files = ReportFiles(tmp)
@@ -113,7 +114,7 @@ def write_sweep_report(
             "assumptions", "Assumptions and how to reproduce this report", body)))
 
         what = "Sweep" if kind == "sweep" else "Optimisation"
-        title = title or (f"Leadflow {what.lower()}: {tb.in_sentence(meta.label)} over "
+        title = title or (f"Leadflow {what.lower()}: {in_sentence(meta.label)} over "
                           f"{_join(keys)}")
         base = f"base scenario '{scenario.name}', " if scenario is not None else ""
         subtitle = (f"{what} of {objective} over {_join(keys)}: {base}{len(points)} points"
@@ -137,18 +138,18 @@ def near_best(points: pd.DataFrame, best: pd.Series, maximize: bool = True) -> p
 
 
 def summary_sentences(points: pd.DataFrame, keys: Sequence[str], best: pd.Series,
-                      meta: tb.MetricInfo, maximize: bool,
+                      meta: Metric, maximize: bool,
                       kind: Literal["sweep", "optimize"] = "sweep") -> list[str]:
     """Plain sentences: the best value, and how flat the optimum is."""
-    at = ", ".join(f"{k} = {_value(best[k])}" for k in keys)
+    at = ", ".join(f"{k} = {fmt_param(best[k])}" for k in keys)
     verb = "The sweep" if kind == "sweep" else "The search"
     texts = [f"{verb} finds the {'highest' if maximize else 'lowest'} "
-             f"{tb.in_sentence(meta.label)} at {at}: "
-             f"{tb.fmt_ci(best['mean'], best['ci_low'], best['ci_high'], meta.kind)}."]
+             f"{in_sentence(meta.label)} at {at}: "
+             f"{fmt_ci(best['mean'], best['ci_low'], best['ci_high'], meta.kind)}."]
     close = near_best(points, best, maximize)
     if len(points) > 1:
         ranges = "; ".join(
-            f"{k} from {_value(close[k].min())} to {_value(close[k].max())}" for k in keys)
+            f"{k} from {fmt_param(close[k].min())} to {fmt_param(close[k].max())}" for k in keys)
         texts.append(
             f"{len(close)} of {len(points)} points {'has' if len(close) == 1 else 'have'} "
             f"a mean within the best point's 95% CI ({ranges}): "
@@ -160,15 +161,11 @@ def summary_sentences(points: pd.DataFrame, keys: Sequence[str], best: pd.Series
         if best["mean"]:
             loss = (worst["mean"] - best["mean"]) / abs(best["mean"])
             texts.append(
-                f"The worst point ({', '.join(f'{k} = {_value(worst[k])}' for k in keys)}) "
-                f"gives {tb.fmt(worst['mean'], meta.kind)}, {abs(100 * loss):.1f}% "
+                f"The worst point ({', '.join(f'{k} = {fmt_param(worst[k])}' for k in keys)}) "
+                f"gives {fmt(worst['mean'], meta.kind)}, {fmt(abs(loss), 'percent')} "
                 f"{'less' if maximize else 'more'} than the best."
             )
     return texts
-
-
-def _value(x: Any) -> str:
-    return f"{x:g}" if isinstance(x, int | float | np.number) else str(x)
 
 
 def _join(items: Sequence[str]) -> str:
@@ -176,15 +173,15 @@ def _join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _cards(points: pd.DataFrame, keys: Sequence[str], best: pd.Series, meta: tb.MetricInfo,
+def _cards(points: pd.DataFrame, keys: Sequence[str], best: pd.Series, meta: Metric,
            maximize: bool) -> list[h.Card]:
     close = near_best(points, best, maximize)
-    cards = [h.Card(f"Best {k}", _value(best[k]),
-                    f"within the best's CI: {_value(close[k].min())} to "
-                    f"{_value(close[k].max())}") for k in keys]
-    ci = ("" if math.isnan(best["ci_low"]) else
-          f"95% CI {tb.fmt(best['ci_low'], meta.kind)} to {tb.fmt(best['ci_high'], meta.kind)}")
-    cards.append(h.Card(f"{meta.label} at best", tb.fmt(best["mean"], meta.kind), ci))
+    cards = [h.Card(f"Best {k}", fmt_param(best[k]),
+                    f"within the best's CI: {fmt_param(close[k].min())} to "
+                    f"{fmt_param(close[k].max())}") for k in keys]
+    ci = fmt_range(best["ci_low"], best["ci_high"], meta.kind)
+    ci = "" if ci == "-" else f"95% CI {ci}"
+    cards.append(h.Card(f"{meta.label} at best", fmt(best["mean"], meta.kind), ci))
     return cards
 
 
@@ -203,7 +200,7 @@ def _other_metrics(points: pd.DataFrame, keys: Sequence[str]) -> list[str]:
 
 
 def _figures(files: ReportFiles, points: pd.DataFrame, keys: Sequence[str], best: pd.Series,
-             meta: tb.MetricInfo, maximize: bool, points_csv: str) -> str:
+             meta: Metric, maximize: bool, points_csv: str) -> str:
     label = meta.label
     if len(keys) == 1:
         key = keys[0]
@@ -219,7 +216,7 @@ def _figures(files: ReportFiles, points: pd.DataFrame, keys: Sequence[str], best
         if others:
             body += files.figure(
                 "other_metrics", fg.sweep_metrics_figure(points, key, others[:9]),
-                f"Other metrics along {key}: what the best {tb.in_sentence(label)} costs "
+                f"Other metrics along {key}: what the best {in_sentence(label)} costs "
                 "elsewhere.",
                 csv=points_csv,
             )
@@ -242,14 +239,14 @@ def _figures(files: ReportFiles, points: pd.DataFrame, keys: Sequence[str], best
         return body
     return files.figure(
         "profiles", fg.profile_figure(points, keys, label, meta.kind, maximize),
-        f"For each key, the {'best' if maximize else 'lowest'} {tb.in_sentence(label)} over "
+        f"For each key, the {'best' if maximize else 'lowest'} {in_sentence(label)} over "
         "the "
         "other keys at each of its values.", csv=points_csv,
     )
 
 
 @fg.styled
-def _slices_figure(points: pd.DataFrame, x_key: str, y_key: str, meta: tb.MetricInfo,
+def _slices_figure(points: pd.DataFrame, x_key: str, y_key: str, meta: Metric,
                    best: pd.Series) -> Figure:
     fig, axes = fg.new_figure(10, 4.6)
     ax = axes[0, 0]
@@ -258,7 +255,7 @@ def _slices_figure(points: pd.DataFrame, x_key: str, y_key: str, meta: tb.Metric
         ax.fill_between(x, rows["ci_low"], rows["ci_high"], color=fg.color(i), alpha=0.18,
                         linewidth=0)
         ax.plot(x, rows["mean"], marker="o", color=fg.color(i), markersize=3,
-                linestyle=fg.LINESTYLES[i % len(fg.LINESTYLES)], label=f"{y_key} = {y:g}")
+                linestyle=fg.LINESTYLES[i % len(fg.LINESTYLES)], label=f"{y_key} = {fmt_param(y)}")
     ax.plot([best[x_key]], [best["mean"]], marker="*", markersize=16, color="black",
             linestyle="none", label="best")
     ax.set_xlabel(x_key)
@@ -270,7 +267,7 @@ def _slices_figure(points: pd.DataFrame, x_key: str, y_key: str, meta: tb.Metric
 
 
 @fg.styled
-def _progress_figure(evaluations: pd.DataFrame, meta: tb.MetricInfo, maximize: bool
+def _progress_figure(evaluations: pd.DataFrame, meta: Metric, maximize: bool
                      ) -> Figure:
     fig, axes = fg.new_figure(10, 3.8)
     ax = axes[0, 0]

@@ -10,79 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.experiments.statistics import mean_ci
-from sim.report.text import format_value
-
-Kind = Literal["count", "money", "percent", "days", "hours", "number"]
-
-
-@dataclass(frozen=True)
-class MetricInfo:
-    """How people read a metric.
-
-    Attributes:
-        label: a short name in plain words.
-        kind: how to format it (see :func:`sim.report.text.format_value`).
-        better: +1 if more is better, -1 if less is better, 0 if neither.
-    """
-
-    label: str
-    kind: Kind
-    better: int = 0
-
-
-# Labels and directions in one place, so the summary, the figures and the
-# comparison's verdicts agree on what "better" means.
-METRICS: Mapping[str, MetricInfo] = {
-    "leads_created": MetricInfo("Leads created", "count", +1),
-    "mqls": MetricInfo("MQLs handed to sales", "count", +1),
-    "sqls": MetricInfo("SQLs (qualified)", "count", +1),
-    "opportunities": MetricInfo("Opportunities", "count", +1),
-    "deals_won": MetricInfo("Deals won", "count", +1),
-    "deals_lost": MetricInfo("Deals lost in the pipeline", "count", -1),
-    "in_flight_end": MetricInfo("Still in flight at the end", "count", 0),
-    "lost_never_contacted": MetricInfo("Never contacted", "count", -1),
-    "lost_rejected": MetricInfo("Rejected by sales", "count", -1),
-    "lost_cold": MetricInfo("Went cold / unqualified", "count", -1),
-    "lost_in_sales": MetricInfo("Lost in sales", "count", -1),
-    "lost_not_followed_up": MetricInfo("Not followed up", "count", -1),
-    "lost_expired_waiting": MetricInfo("Window closed waiting for a rep", "count", -1),
-    "lost_unqualified": MetricInfo("Not qualified at first response", "count", -1),
-    "recycled": MetricInfo("Recycled to nurture", "count", 0),
-    "revenue": MetricInfo("Revenue", "money", +1),
-    "revenue_90d": MetricInfo("Revenue, first 90 days", "money", +1),
-    "revenue_1y": MetricInfo("Revenue, first year", "money", +1),
-    "win_rate": MetricInfo("Win rate", "percent", +1),
-    "lead_to_customer": MetricInfo("Lead to customer", "percent", +1),
-    "mean_deal_value": MetricInfo("Mean deal value", "money", +1),
-    "mean_discount": MetricInfo("Mean discount", "percent", -1),
-    "pulled_forward_share": MetricInfo("Deals pulled into a period end", "percent", -1),
-    "cycle_days_median": MetricInfo("Lead to close, median", "days", -1),
-    "cycle_days_mean": MetricInfo("Lead to close, mean", "days", -1),
-    "cycle_days_p90": MetricInfo("Lead to close, 90th percentile", "days", -1),
-    "mql_to_won_days_median": MetricInfo("MQL to close, median", "days", -1),
-    "first_response_hours_median": MetricInfo("First response, median", "hours", -1),
-    "rep_wait_days_mean": MetricInfo("Wait for a free rep, mean", "days", -1),
-    "rep_utilization": MetricInfo("Rep utilisation", "percent", 0),
-    "marketing_spend": MetricInfo("Marketing spend", "money", -1),
-    "marketing_bonus_cost": MetricInfo("Marketing bonuses", "money", -1),
-    "commission_cost": MetricInfo("Commission and accelerators", "money", -1),
-    "rep_salary_cost": MetricInfo("Rep salaries", "money", -1),
-    "sales_cost": MetricInfo("Sales cost", "money", -1),
-    "alignment_cost": MetricInfo("Alignment overhead", "money", -1),
-    "total_cost": MetricInfo("Total cost", "money", -1),
-    "contribution": MetricInfo("Contribution", "money", +1),
-    "roi": MetricInfo("ROI (contribution / cost)", "percent", +1),
-    "cost_per_deal": MetricInfo("Sales cost per deal", "money", -1),
-    "customer_acquisition_cost": MetricInfo("Customer acquisition cost", "money", -1),
-    "sales_cost_share": MetricInfo("Sales cost / revenue", "percent", -1),
-}
+from sim.report.format import fmt_horizon, fmt_param
+from sim.results.catalog import Kind, describe
 
 # The four numbers an executive reads first.
 HEADLINE_METRICS: tuple[str, ...] = ("revenue", "contribution", "roi", "cycle_days_median")
@@ -101,53 +36,6 @@ WEEKLY_SERIES: tuple[tuple[str, str, Kind], ...] = (
     ("pipeline_value", "Open pipeline value", "money"),
     ("brand_equity", "Brand equity", "number"),
 )
-
-
-def in_sentence(label: str) -> str:
-    """A label inside a sentence: first letter lower-cased unless it starts an acronym (ROI)."""
-    if len(label) > 1 and label[1].isupper():
-        return label
-    return label[:1].lower() + label[1:]
-
-
-def info(metric: str) -> MetricInfo:
-    """What people call a metric; unknown names get a readable fallback."""
-    return METRICS.get(metric, MetricInfo(metric.replace("_", " ").capitalize(), "number", 0))
-
-
-def fmt(value: float | None, kind: str) -> str:
-    """A number for people; ``number`` keeps four significant digits."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return format_value(float(value), kind)
-
-
-def fmt_ci(mean: float, low: float, high: float, kind: str) -> str:
-    """``"15.76 M (95% CI 15.23 M to 16.29 M)"``, or just the mean if the CI is undefined."""
-    if low is None or high is None or math.isnan(low) or math.isnan(high):
-        return fmt(mean, kind)
-    return f"{fmt(mean, kind)} (95% CI {fmt(low, kind)} to {fmt(high, kind)})"
-
-
-def fmt_duration_hours(hours: float) -> str:
-    """A delay in the unit people think in: ``19 minutes``, ``5.2 hours``, ``3.1 days``."""
-    if hours is None or math.isnan(hours):
-        return "-"
-    if hours < 1:
-        return f"{hours * 60:.0f} minutes"
-    if hours < 48:
-        return f"{hours:.1f} hours"
-    return f"{hours / 24:.1f} days"
-
-
-def fmt_signed(value: float, kind: str) -> str:
-    """A difference with an explicit sign: ``+1.20 M``, ``-3.4 d``."""
-    if math.isnan(value):
-        return "-"
-    text = fmt(abs(value), kind)
-    if kind == "percent":  # a difference of rates is in percentage points
-        text = text.replace("%", " pp")
-    return ("+" if value > 0 else "-" if value < 0 else "±") + text
 
 
 def ci_row(values: Iterable[float]) -> dict[str, float]:
@@ -201,7 +89,7 @@ def funnel_table(per_replication: pd.DataFrame) -> pd.DataFrame:
                 if part == "stage" and previous is not None:
                     conversion = float(np.mean(_ratio(x, previous)))
                 block.append({
-                    "part": part, "metric": name, "label": info(name).label, **ci_row(x),
+                    "part": part, "metric": name, "label": describe(name).label, **ci_row(x),
                     "share_of_leads": float(np.mean(_ratio(x, leads))),
                     "conversion": conversion,
                 })
@@ -221,17 +109,10 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def horizon_windows(horizon_days: float) -> list[tuple[str, float]]:
     """The windows of the horizon view: first 90 days, first year, whole horizon."""
-    whole = f"Whole horizon ({_duration(horizon_days)})"
+    whole = f"Whole horizon ({fmt_horizon(horizon_days)})"
     windows = [(label, days) for label, days in (("First 90 days", 90.0), ("First year", 365.0))
                if days < horizon_days]
     return [*windows, (whole, float(horizon_days))]
-
-
-def _duration(days: float) -> str:
-    years = days / 365.0
-    if years >= 1 and abs(years - round(years)) < 0.01:
-        return f"{round(years):d} year{'s' * (round(years) != 1)}"
-    return f"{days:,.0f} days"
 
 
 def horizon_table(per_replication: pd.DataFrame, won_deals: pd.DataFrame | None,
@@ -462,7 +343,7 @@ def money_table(per_replication: pd.DataFrame) -> pd.DataFrame:
             {"item": "revenue", "label": "Revenue", "sign": 1, **ci_row(df["revenue"])},
             {"item": "gross_margin", "label": "Gross margin", "sign": 1, **ci_row(margin)},
         ]
-        block += [{"item": c, "label": info(c).label, "sign": -1, **ci_row(df[c])}
+        block += [{"item": c, "label": describe(c).label, "sign": -1, **ci_row(df[c])}
                   for c in COSTS if c in df.columns]
         block.append({"item": "contribution", "label": "Contribution", "sign": 1,
                       **ci_row(df["contribution"])})
@@ -529,7 +410,7 @@ def show_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return fmt_param(value)
     return str(value)
 
 

@@ -21,22 +21,11 @@ import pandas as pd
 
 from sim.model.funnel import FunnelModel
 from sim.model.records import COLUMNS, Outcome, Reason, Source
-from sim.scenario.schema import Scenario
+from sim.results.catalog import names
+from sim.scenario.schema import ResolvedScenario
 
-# Metrics that are counts, money, rates or durations; the order is the summary's.
-METRIC_NAMES: tuple[str, ...] = (
-    "leads_created", "mqls", "sqls", "opportunities", "deals_won", "deals_lost",
-    "in_flight_end", "lost_never_contacted", "lost_rejected", "lost_cold", "lost_in_sales",
-    "lost_not_followed_up", "lost_expired_waiting", "lost_unqualified", "recycled",
-    "revenue", "revenue_90d", "revenue_1y", "win_rate", "lead_to_customer",
-    "mean_deal_value", "mean_discount", "pulled_forward_share",
-    "cycle_days_median", "cycle_days_mean", "cycle_days_p90", "mql_to_won_days_median",
-    "first_response_hours_median", "rep_wait_days_mean", "rep_utilization",
-    "marketing_spend", "marketing_bonus_cost", "commission_cost", "rep_salary_cost",
-    "sales_cost", "alignment_cost", "total_cost", "contribution", "roi", "cost_per_deal",
-    "customer_acquisition_cost",
-    "sales_cost_share",
-)
+# Every metric's name, in the catalog's order: the order of the results tables.
+METRIC_NAMES: tuple[str, ...] = names()
 
 
 def _safe_div(a: float, b: float) -> float:
@@ -57,26 +46,26 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
     m = model
     h: float = m.horizon
     t = m.totals
-    won, _ = t.won()
-    won_time, value = won["outcome_time"], won["value"]
-    cycle = won_time - won["created"]
-    mql_to_won = won_time - won["mql_time"]
+    won = t.won()
+    won_time, value = won.outcome_time, won.value
+    cycle = won_time - won.created
+    mql_to_won = won_time - won.mql_time
     lost_in_sales = int(t.outcomes[Outcome.LOST_IN_SALES])
     deals_won = int(t.outcomes[Outcome.WON])
     revenue = float(value.sum())
 
     starts: list[float] = m.period_starts
-    scenarios: list[Scenario] = m.period_scenarios
+    scenarios: list[ResolvedScenario] = m.period_scenarios
 
-    def by_period(times: np.ndarray, get: Callable[[Scenario], float]) -> np.ndarray:
+    def by_period(times: np.ndarray, get: Callable[[ResolvedScenario], float]) -> np.ndarray:
         table = np.array([get(s) for s in scenarios], dtype=float)
         idx = np.maximum(np.searchsorted(starts, times, side="right") - 1, 0)
         return table[idx]
 
-    def per_period(get: Callable[[Scenario], float]) -> np.ndarray:
+    def per_period(get: Callable[[ResolvedScenario], float]) -> np.ndarray:
         return np.array([get(s) for s in scenarios], dtype=float)
 
-    def over_periods(get: Callable[[Scenario], float]) -> float:
+    def over_periods(get: Callable[[ResolvedScenario], float]) -> float:
         """Integral over [0, horizon) of a per-day amount that may change by period."""
         total = 0.0
         for k, s in enumerate(scenarios):
@@ -129,8 +118,8 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
         "win_rate": _safe_div(deals_won, deals_won + lost_in_sales),
         "lead_to_customer": _safe_div(deals_won, float(t.leads)),
         "mean_deal_value": _stat(value, np.mean),
-        "mean_discount": _stat(won["discount"], np.mean),
-        "pulled_forward_share": _stat(won["pushed"].astype(float), np.mean),
+        "mean_discount": _stat(won.discount, np.mean),
+        "pulled_forward_share": _stat(won.pushed.astype(float), np.mean),
         "cycle_days_median": _stat(cycle, np.median),
         "cycle_days_mean": _stat(cycle, np.mean),
         "cycle_days_p90": _stat(cycle, lambda x: np.quantile(x, 0.9)),
@@ -151,10 +140,14 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
         "customer_acquisition_cost": _safe_div(total_cost, deals_won),
         "sales_cost_share": _safe_div(sales_cost, revenue),
     }
+    if out.keys() != set(METRIC_NAMES):  # the catalog and the computation must agree
+        raise RuntimeError(f"metrics computed {sorted(out.keys() ^ set(METRIC_NAMES))} "
+                           "differently from the catalog (sim.results.catalog)")
     return {name: float(out[name]) for name in METRIC_NAMES}
 
 
-def _accelerator_cost(won_time: np.ndarray, value: np.ndarray, scenarios: list[Scenario],
+def _accelerator_cost(won_time: np.ndarray, value: np.ndarray,
+                      scenarios: list[ResolvedScenario],
                       starts: list[float], horizon: float) -> float:
     """Extra commission on team bookings above quota, period by period."""
     if not any(s.incentives.sales.accelerator_rate for s in scenarios):
@@ -182,7 +175,7 @@ def weekly_timeseries(model: FunnelModel) -> pd.DataFrame:
     h: float = m.horizon
     t = m.totals
     edges = t.edges
-    won, _ = t.won()
+    won = t.won()
 
     def per_week(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.histogram(times, bins=edges, weights=weights)[0]
@@ -197,8 +190,8 @@ def weekly_timeseries(model: FunnelModel) -> pd.DataFrame:
         "day": edges[:-1],
         "leads": t.leads_by_week,
         "mqls": t.mqls_by_week,
-        "deals_won": per_week(won["outcome_time"]),
-        "bookings": per_week(won["outcome_time"], won["value"]),
+        "deals_won": per_week(won.outcome_time),
+        "bookings": per_week(won.outcome_time, won.value),
         "pipeline_value": t.open_at_week_ends(t.pipeline_opened, t.pipeline_closed),
         "wip": t.open_at_week_ends(t.wip_opened, t.wip_closed),
         "brand_equity": equity,
@@ -219,11 +212,13 @@ def lead_records(model: FunnelModel) -> pd.DataFrame:
     counted = cols["created"] >= 0.0
     df = pd.DataFrame({k: v[counted] for k, v in cols.items()})
     df.insert(0, "lead", np.flatnonzero(counted))
-    df["outcome"] = pd.Categorical.from_codes(df["outcome"], [o.name.lower() for o in Outcome])
-    df["reason"] = pd.Categorical.from_codes(df["reason"], [r.name.lower() for r in Reason])
+    df["outcome"] = pd.Categorical.from_codes(df["outcome"],
+                                              pd.Index([o.name.lower() for o in Outcome]))
+    df["reason"] = pd.Categorical.from_codes(df["reason"],
+                                             pd.Index([r.name.lower() for r in Reason]))
     df["source"] = df["source"].map({0: "organic", 1: "promotion"})
-    names = [g.name for g in model.scenario.leads.segments]
-    df["segment"] = pd.Categorical.from_codes(df["segment"].astype(int), names)
+    segments = pd.Index([g.name for g in model.scenario.leads.segments])
+    df["segment"] = pd.Categorical.from_codes(df["segment"].astype(int), segments)
     stage_days = np.concatenate([b.stage_days for b in blocks])[counted]
     for j, stage in enumerate(model.scenario.sales.stages):
         df[f"days_{stage.name}"] = stage_days[:, j]
@@ -241,25 +236,25 @@ def won_deals(model: FunnelModel) -> pd.DataFrame:
     ``first_response_hours``, ``value``, ``discount``, ``pushed`` (pulled into
     a period end), ``segment``, ``source``, and ``days_<stage>`` per stage.
     """
-    won, stage_days = model.totals.won()
-    created, mql, closed = won["created"], won["mql_time"], won["outcome_time"]
-    names = [g.name for g in model.scenario.leads.segments]
+    won = model.totals.won()
+    created, mql, closed = won.created, won.mql_time, won.outcome_time
+    segments = pd.Index([g.name for g in model.scenario.leads.segments])
     df = pd.DataFrame({
         "created": created,
         "mql_time": mql,
         "won_time": closed,
         "cycle_days": closed - created,
         "mql_to_won_days": closed - mql,
-        "first_response_hours": won["first_response_hours"],
-        "value": won["value"],
-        "discount": won["discount"],
-        "pushed": won["pushed"],
-        "segment": pd.Categorical.from_codes(won["segment"].astype(int), names),
-        "source": pd.Categorical.from_codes(won["source"].astype(int),
-                                            [s.name.lower() for s in Source]),
+        "first_response_hours": won.first_response_hours,
+        "value": won.value,
+        "discount": won.discount,
+        "pushed": won.pushed,
+        "segment": pd.Categorical.from_codes(won.segment.astype(int), segments),
+        "source": pd.Categorical.from_codes(won.source.astype(int),
+                                            pd.Index([s.name.lower() for s in Source])),
     })
     for j, stage in enumerate(model.scenario.sales.stages):
-        df[f"days_{stage.name}"] = stage_days[:, j]
+        df[f"days_{stage.name}"] = won.stage_days[:, j]
     return df
 
 

@@ -1,13 +1,30 @@
-"""Turning schema validation errors into one line a person can act on."""
+"""The scenario layer's error, and schema validation errors as one line a person can act on."""
 
 from __future__ import annotations
 
 import difflib
 import types
 import typing
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message is one line for people.
+
+    It is a :class:`ValueError` so that a rule checked inside the schema (a
+    timeline change, a preset name) becomes a validation error of the key it
+    concerns.
+    """
+
+
+def unknown_name(kind: str, name: str, choices: Sequence[str]) -> str:
+    """``unknown sales plan 'quota'; choose one of: ...``, with the closest name if one is close."""
+    message = f"unknown {kind} {name!r}; choose one of: {', '.join(choices)}"
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return f"{message}; did you mean '{close[0]}'?" if close else message
 
 
 def explain(exc: ValidationError, model: type[BaseModel]) -> tuple[str, str]:

@@ -2,7 +2,9 @@
 
 Every problem becomes one :class:`ScenarioError` whose message names the file
 (or the ``--set`` option), the key path, what was expected and what was given,
-and suggests the closest valid key for a misspelt one.
+and suggests the closest valid key for a misspelt one. The overrides go
+through :func:`sim.scenario.overrides.apply_overrides`, like every other
+dotted override.
 """
 
 from __future__ import annotations
@@ -14,14 +16,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sim.scenario.errors import describe, explain
-from sim.scenario.schema import Scenario, set_path
+from sim.scenario.errors import ScenarioError, describe, explain
+from sim.scenario.overrides import Source, apply_overrides
+from sim.scenario.schema import Scenario
+
+__all__ = ["ScenarioError", "load_scenario", "merge", "parse_set", "read_layers", "read_yaml"]
 
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
-
-
-class ScenarioError(Exception):
-    """A scenario that cannot be used; the message is one line for people."""
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -113,6 +114,7 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 def _origin(layers: list[tuple[Path, dict[str, Any]]], key: str) -> Path:
     """The last file in an ``extends`` chain that sets ``key`` (or a section of it)."""
     parts = [p for p in key.split(".") if p]
+    path: Path
     for path, data in reversed(layers):
         node: Any = data
         for part in parts:
@@ -167,34 +169,9 @@ def load_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        key, _ = explain(exc, Scenario)
-        raise ScenarioError(format_validation_error(exc, _origin(layers, key))) from None
+        key, message = explain(exc, Scenario)
+        where = _origin(layers, key)
+        raise ScenarioError(f"{where}: {key + ': ' if key else ''}{message}") from None
     if not pairs:
         return scenario
-    # Overrides apply to the complete scenario, so they can reach into sections
-    # and lists the file leaves to their defaults (sales.stages.0...).
-    full = scenario.model_dump(mode="python")
-    for key, value in pairs:
-        try:
-            set_path(full, key, value)
-        except (KeyError, IndexError) as exc:
-            raise ScenarioError(f"--set {key}={value}: {exc.args[0]}") from None
-    set_keys = [key for key, _ in pairs]
-    try:
-        return Scenario.model_validate(full)
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, path, set_keys)) from None
-
-
-def format_validation_error(
-    exc: ValidationError, path: Path, set_keys: list[str] | None = None
-) -> str:
-    """One line: where (file or ``--set`` option), which key, what is wrong."""
-    key, message = explain(exc, Scenario)
-    for k in set_keys or []:
-        if key == k:
-            return f"--set {k}: {message}"
-        if key.startswith(k + ".") or (key and k.startswith(key + ".")):
-            return f"--set {k}: {key}: {message}"
-    source = f"{path} with --set {', '.join(set_keys)}" if set_keys else str(path)
-    return f"{source}: {key + ': ' if key else ''}{message}"
+    return apply_overrides(Scenario, scenario, pairs, Source("--set", context=str(path)))

@@ -1,18 +1,36 @@
-"""Named presets: incentive plans and alignment stages as bundles of explicit fields.
+"""Named presets: incentive plans and alignment stages as data, looked up by name.
 
 A preset is only a starting point. A scenario names one (``incentives.sales_plan:
 quota_accelerator``) and may override any of its fields one by one under
-``incentives.sales``; :meth:`sim.scenario.schema.Scenario.expanded` writes every field out
-explicitly. The values are documented assumptions; where a published figure
-informs one, the comment says which (see MODEL.md, sections 8 and 9).
+``incentives.sales``; :meth:`sim.scenario.schema.Scenario.resolve` fills every
+field the scenario leaves out from the named preset. The values are documented
+assumptions; where a published figure informs one, the comment says which (see
+MODEL.md, sections 8 and 9).
+
+:func:`sales_plan`, :func:`marketing_plan` and :func:`alignment_stage` give a
+preset as its validated section; an unknown name is an
+:class:`~sim.scenario.errors.ScenarioError` that lists the choices.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Literal, TypeVar
 
-SALES_PLANS: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProxyType(
+from sim.scenario.errors import ScenarioError, unknown_name
+from sim.scenario.fields import Section
+from sim.scenario.plans import AlignmentLevers, MarketingPlan, SalesPlan
+
+# The names a scenario may give; the schema checks them and documents them.
+# A unit test checks that they are the keys of the tables below.
+SalesPlanName = Literal["revenue_commission", "quota_accelerator", "shared_revenue"]
+MarketingPlanName = Literal["mql_volume", "pipeline", "revenue"]
+AlignmentStage = Literal["undefined", "defined", "aligned", "integrated"]
+
+PresetTable = MappingProxyType[str, MappingProxyType[str, float | bool]]
+
+SALES_PLANS: PresetTable = MappingProxyType(
     {
         # Straight commission on revenue: reps chase the best-looking leads and
         # neglect the rest when busy (Sabnis et al. 2013: up to ~70% of
@@ -76,7 +94,7 @@ SALES_PLANS: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProxyTyp
     }
 )
 
-MARKETING_PLANS: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProxyType(
+MARKETING_PLANS: PresetTable = MappingProxyType(
     {
         # Paid on MQL volume: pressure to lower the effective threshold and to
         # move budget from brand to promotion, which fills the funnel faster.
@@ -110,7 +128,7 @@ MARKETING_PLANS: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProx
     }
 )
 
-ALIGNMENT_STAGES: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProxyType(
+ALIGNMENT_STAGES: PresetTable = MappingProxyType(
     {
         # Kotler, Rackham & Krishnaswamy (HBR 2006): the four relationship
         # stages. Each step adds collaboration levers and overhead.
@@ -176,7 +194,7 @@ ALIGNMENT_STAGES: MappingProxyType[str, MappingProxyType[str, Any]] = MappingPro
 # Neutral mode (MODEL.md 13): the values that switch every behavioural
 # mechanism off, as dotted scenario paths. With all of them the model is an
 # open queueing network: Poisson arrivals, FIFO, c = reps x slots servers.
-NEUTRAL_OVERRIDES: MappingProxyType[str, Any] = MappingProxyType(
+NEUTRAL_OVERRIDES: MappingProxyType[str, float | bool] = MappingProxyType(
     {
         "marketing.organic_gain": 0.0,
         "marketing.brand_effects.win_odds_lift": 0.0,
@@ -209,3 +227,42 @@ NEUTRAL_OVERRIDES: MappingProxyType[str, Any] = MappingProxyType(
         "alignment.levers.shared_metrics": 0.0,
     }
 )
+
+
+_S = TypeVar("_S", bound=Section)
+
+
+def _lookup(table: Mapping[str, Mapping[str, float | bool]], name: str, kind: str,
+            model: type[_S]) -> _S:
+    """The preset ``name`` of ``table`` as a validated ``model``, or a one-line error."""
+    values = table.get(name)
+    if values is None:
+        raise ScenarioError(unknown_name(kind, name, list(table)))
+    return model.model_validate(dict(values))
+
+
+def sales_plan(name: str) -> SalesPlan:
+    """The sales incentive plan called ``name``, every field explicit.
+
+    Raises:
+        ScenarioError: an unknown name (the message lists the plans).
+    """
+    return _lookup(SALES_PLANS, name, "sales plan", SalesPlan)
+
+
+def marketing_plan(name: str) -> MarketingPlan:
+    """The marketing incentive plan called ``name``, every field explicit.
+
+    Raises:
+        ScenarioError: an unknown name (the message lists the plans).
+    """
+    return _lookup(MARKETING_PLANS, name, "marketing plan", MarketingPlan)
+
+
+def alignment_stage(name: str) -> AlignmentLevers:
+    """The levers of the alignment stage called ``name``, every field explicit.
+
+    Raises:
+        ScenarioError: an unknown name (the message lists the stages).
+    """
+    return _lookup(ALIGNMENT_STAGES, name, "alignment stage", AlignmentLevers)

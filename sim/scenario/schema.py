@@ -1,67 +1,67 @@
-"""The scenario schema: one frozen, validated description of a company and its plans.
+"""The scenario schema: a validated description of a company and its plans, in two forms.
+
+- :class:`Scenario` is what people write: the company, preset names for the
+  incentive plans and the alignment stage, and optional field-by-field
+  overrides of those presets. Unknown keys are rejected.
+- :class:`ResolvedScenario` is what the engine accepts: the numbers in force
+  for one period, every preset field explicit and neutral mode applied, with
+  no optional field left. :meth:`Scenario.resolve` and
+  :meth:`Scenario.periods` make it.
 
 Every field carries a description, a unit and a default, so this module is also
 the reference documentation (``python run.py schema`` prints it as JSON Schema).
-Unknown keys are rejected. Presets (incentive plans, alignment stages) are
-names; :meth:`Scenario.expanded` writes their fields out explicitly, and a
-scenario may override any single field.
 """
 
 from __future__ import annotations
 
-import copy
 import math
+from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
+from pydantic import Field, field_validator, model_validator
+
+from sim.scenario.errors import ScenarioError
+from sim.scenario.fields import Section, param
+from sim.scenario.overrides import (
+    WHY_FIXED,
+    Source,
+    apply_overrides,
+    fixed_keys,
+    get_path,
+    overridden,
+)
+from sim.scenario.plans import (
+    AlignmentLeverOverrides,
+    AlignmentLevers,
+    MarketingPlan,
+    MarketingPlanOverrides,
+    SalesPlan,
+    SalesPlanOverrides,
+)
+from sim.scenario.presets import (
+    ALIGNMENT_STAGES,
+    MARKETING_PLANS,
+    NEUTRAL_OVERRIDES,
+    SALES_PLANS,
+    AlignmentStage,
+    MarketingPlanName,
+    PresetTable,
+    SalesPlanName,
+    alignment_stage,
+    marketing_plan,
+    sales_plan,
 )
 
-from sim.scenario.errors import explain
-from sim.scenario.presets import ALIGNMENT_STAGES, MARKETING_PLANS, NEUTRAL_OVERRIDES, SALES_PLANS
+__all__ = [
+    "AlignmentStage",
+    "DurationKind",
+    "MarketingPlanName",
+    "ResolvedScenario",
+    "SalesPlanName",
+    "Scenario",
+]
 
 DurationKind = Literal["exponential", "lognormal", "gamma", "fixed"]
-SalesPlanName = Literal["revenue_commission", "quota_accelerator", "shared_revenue"]
-MarketingPlanName = Literal["mql_volume", "pipeline", "revenue"]
-AlignmentStage = Literal["undefined", "defined", "aligned", "integrated"]
-
-# Keys a timeline may not change: they fix the run's structure, not its policy.
-STRUCTURAL_KEYS = (
-    "extends",
-    "name",
-    "description",
-    "horizon_days",
-    "warmup_days",
-    "seed",
-    "replications",
-    "record_leads",
-    "neutral",
-    "timeline",
-    "sales.reps",
-    "sales.slots_per_rep",
-    "sales.period_days",
-    "leads.segments",
-)
-
-
-def param(default: Any, description: str, unit: str = "", **constraints: Any) -> Any:
-    """A schema field whose description names its unit (shown in JSON Schema)."""
-    text = f"{description} Unit: {unit}." if unit else description
-    extra = {"unit": unit} if unit else None
-    if isinstance(default, type):  # a nested section: build its own defaults
-        return Field(default_factory=default, description=text, **constraints)
-    return Field(default, description=text, json_schema_extra=extra, **constraints)
-
-
-class Section(BaseModel):
-    """Base of every scenario section: frozen, finite numbers, no unknown keys."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --- marketing --------------------------------------------------------------------
@@ -365,81 +365,13 @@ class Sales(Section):
         return self
 
 
+
+
 # --- incentives --------------------------------------------------------------------
 
 
-class SalesPlanFields(Section):
-    """Behaviour and cost of a sales incentive plan; null fields come from the preset."""
-
-    follow_up_rate: float | None = param(
-        None, "Chance an MQL is followed up at all when reps are idle.", "probability", ge=0, le=1
-    )
-    neglect_under_load: float | None = param(
-        None, "Follow-up falls by this fraction of team load (busy slots / all slots).",
-        "fraction", ge=0, le=1,
-    )
-    cherry_pick: float | None = param(
-        None, "Chance a fully busy rep rejects a lead of quality 0; scales with rep load and "
-        "(1 - quality).", "probability", ge=0, le=1,
-    )
-    feedback_rate: float | None = param(
-        None, "Share of worked leads reps give quality feedback on.", "fraction", ge=0, le=1
-    )
-    discount_pressure: float | None = param(
-        None, "Extra discount reps grant to close.", "fraction", ge=0, le=1
-    )
-    commission_rate: float | None = param(
-        None, "Commission on revenue booked.", "fraction", ge=0, le=1
-    )
-    accelerator_rate: float | None = param(
-        None, "Extra commission on team bookings above quota in a period.", "fraction", ge=0, le=1
-    )
-    quota_per_rep_period: float | None = param(
-        None, "Bookings quota per rep per sales period.", "currency", ge=0
-    )
-    push_window_days: float | None = param(
-        None, "Days before a period end in which reps push deals to close.", "days", ge=0
-    )
-    push_discount: float | None = param(
-        None, "Extra discount on deals closing in the push window.", "fraction", ge=0, le=1
-    )
-    pull_forward_days: float | None = param(
-        None, "Deals due to close this many days after a period end may be pulled forward.",
-        "days", ge=0,
-    )
-    pull_forward_probability: float | None = param(
-        None, "Chance a deal due just after a period end is pulled forward.", "probability",
-        ge=0, le=1,
-    )
-    push_win_odds_factor: float | None = param(
-        None, "Multiplier on the final-stage win odds of a pulled-forward deal.", "-", ge=0,
-        le=10,
-    )
-
-
-class MarketingPlanFields(Section):
-    """Behaviour and cost of a marketing incentive plan; null fields come from the preset."""
-
-    threshold_shift: float | None = param(
-        None, "Added to the hand-off threshold in practice (negative: looser).", "score",
-        ge=-1, le=1,
-    )
-    promotion_tilt: float | None = param(
-        None, "Fraction of the brand budget moved to promotion in practice.", "fraction", ge=0,
-        le=1,
-    )
-    bonus_per_mql: float | None = param(None, "Bonus paid per MQL.", "currency/MQL", ge=0)
-    bonus_pipeline_rate: float | None = param(
-        None, "Bonus as a share of pipeline created (deal size of new SQLs).", "fraction", ge=0,
-        le=1,
-    )
-    bonus_revenue_rate: float | None = param(
-        None, "Bonus as a share of revenue booked.", "fraction", ge=0, le=1
-    )
-
-
-class Incentives(Section):
-    """Sales and marketing incentive plans (MODEL.md section 8)."""
+class _IncentivePlans(Section):
+    """The names of the incentive plans (shared by the scenario and its resolved form)."""
 
     sales_plan: SalesPlanName = param(
         "revenue_commission", "Sales plan preset: revenue_commission, quota_accelerator or "
@@ -448,51 +380,37 @@ class Incentives(Section):
     marketing_plan: MarketingPlanName = param(
         "pipeline", "Marketing plan preset: mql_volume, pipeline or revenue."
     )
-    sales: SalesPlanFields = param(SalesPlanFields, "Field-by-field overrides of the sales plan.")
-    marketing: MarketingPlanFields = param(
-        MarketingPlanFields, "Field-by-field overrides of the marketing plan."
+
+
+class Incentives(_IncentivePlans):
+    """Sales and marketing incentive plans (MODEL.md section 8): presets and overrides."""
+
+    sales: SalesPlanOverrides = param(
+        SalesPlanOverrides, "Field-by-field overrides of the sales plan."
+    )
+    marketing: MarketingPlanOverrides = param(
+        MarketingPlanOverrides, "Field-by-field overrides of the marketing plan."
+    )
+
+    @model_validator(mode="after")
+    def _presets_still_count(self) -> Incentives:
+        _refuse_stale(self.sales, SALES_PLANS, self.sales_plan, "incentives.sales",
+                      "sales plan", "incentives.sales_plan")
+        _refuse_stale(self.marketing, MARKETING_PLANS, self.marketing_plan,
+                      "incentives.marketing", "marketing plan", "incentives.marketing_plan")
+        return self
+
+
+class ResolvedIncentives(_IncentivePlans):
+    """The incentive plans in force, every field explicit (MODEL.md section 8)."""
+
+    sales: SalesPlan = param(..., "The sales plan: its preset with the scenario's overrides.")
+    marketing: MarketingPlan = param(
+        ..., "The marketing plan: its preset with the scenario's overrides."
     )
 
 
 # --- alignment ---------------------------------------------------------------------
-
-
-class AlignmentLevers(Section):
-    """Collaboration levers of an alignment stage; null fields come from the preset."""
-
-    sla: bool | None = param(None, "Whether a response-time SLA is in force.")
-    sla_hours: float | None = param(
-        None, "Mean first-response delay under the SLA.", "hours", ge=0
-    )
-    scoring_noise_factor: float | None = param(
-        None, "Multiplier on scoring noise from a shared lead definition.", "-", ge=0, le=1
-    )
-    recycle_rejected: float | None = param(
-        None, "Chance a rejected lead goes back to nurture instead of being lost.",
-        "probability", ge=0, le=1,
-    )
-    feedback_loop: float | None = param(
-        None, "Strength of the channel that turns sales feedback into better scoring.", "0-1",
-        ge=0, le=1,
-    )
-    cross_training: float | None = param(
-        None, "Cross-training and joint work (content, hand-off, collateral).", "0-1", ge=0, le=1
-    )
-    tactical_support: float | None = param(
-        None, "Marketing support on late-stage deals.", "0-1", ge=0, le=1
-    )
-    shared_metrics: float | None = param(
-        None, "Shared metrics and a transparent funnel: cut neglect and cherry-picking.", "0-1",
-        ge=0, le=1,
-    )
-    overhead_fixed_annual: float | None = param(
-        None, "Fixed cost of alignment (meetings, tools, a revenue-ops role).", "currency/year",
-        ge=0,
-    )
-    overhead_per_rep_annual: float | None = param(
-        None, "Alignment cost per rep (cross-training and meeting time).", "currency/year",
-        ge=0,
-    )
 
 
 class AlignmentEffects(Section):
@@ -525,14 +443,57 @@ class AlignmentEffects(Section):
     )
 
 
-class Alignment(Section):
-    """Relationship stage between sales and marketing (Kotler et al., HBR 2006)."""
+class _AlignmentStage(Section):
+    """The alignment stage's name (shared by the scenario and its resolved form)."""
 
     stage: AlignmentStage = param(
         "defined", "Alignment stage preset: undefined, defined, aligned or integrated."
     )
-    levers: AlignmentLevers = param(AlignmentLevers, "Field-by-field overrides of the levers.")
+
+
+class Alignment(_AlignmentStage):
+    """Relationship stage between sales and marketing (Kotler et al., HBR 2006)."""
+
+    levers: AlignmentLeverOverrides = param(
+        AlignmentLeverOverrides, "Field-by-field overrides of the levers."
+    )
     effects: AlignmentEffects = param(AlignmentEffects, "Effect sizes of the levers.")
+
+    @model_validator(mode="after")
+    def _stage_still_counts(self) -> Alignment:
+        _refuse_stale(self.levers, ALIGNMENT_STAGES, self.stage, "alignment.levers", "stage",
+                      "alignment.stage")
+        return self
+
+
+class ResolvedAlignment(_AlignmentStage):
+    """The alignment stage in force, every lever explicit (Kotler et al., HBR 2006)."""
+
+    levers: AlignmentLevers = param(..., "The levers: the stage's, with the scenario's overrides.")
+    effects: AlignmentEffects = param(AlignmentEffects, "Effect sizes of the levers.")
+
+
+def _refuse_stale(overrides: Section, table: PresetTable, chosen: str, section: str,
+                  kind: str, name_key: str) -> None:
+    """Refuse overrides that repeat every field of another preset than the one named.
+
+    That is a scenario written out in full whose preset name was changed
+    afterwards: the overrides would hide the new preset entirely, so the
+    change would silently do nothing.
+    """
+    given = overrides.model_dump(exclude_none=True)
+    if len(given) < len(type(overrides).model_fields):
+        return
+    for name, values in table.items():
+        if name != chosen and given == dict(values):
+            raise ValueError(
+                f"{section} repeats every value of {kind} '{name}', so {name_key} '{chosen}' "
+                f"would change nothing; delete {section} to use '{chosen}' (or keep only the "
+                "fields that should differ from it)"
+            )
+
+
+# --- finance and timeline ----------------------------------------------------------
 
 
 class Finance(Section):
@@ -559,13 +520,9 @@ class TimelineChange(Section):
 # --- the scenario ------------------------------------------------------------------
 
 
-class Scenario(Section):
-    """A complete scenario: the company, its plans, and how to run it."""
+class _Common(Section):
+    """The fields a scenario and its resolved form share."""
 
-    extends: str | None = param(
-        None, "Base scenario file this one overrides, relative to this file (sections merge "
-        "key by key; lists replace). Resolved when the file is loaded.",
-    )
     name: str = param("scenario", "Short name, used in report folder names.", min_length=1)
     description: str = param("", "What the scenario represents and which question it answers.")
     horizon_days: float = param(1095.0, "Simulated days from day 0.", "days", gt=0, le=36_500)
@@ -583,81 +540,99 @@ class Scenario(Section):
     leads: Leads = param(Leads, "Segments, quality and buying windows.")
     nurture: Nurture = param(Nurture, "Nurture, scoring and the hand-off threshold.")
     sales: Sales = param(Sales, "Reps, response, stages and pricing.")
+    finance: Finance = param(Finance, "Margin used for contribution.")
+
+
+class ResolvedScenario(_Common):
+    """The numbers in force during one period: what the engine accepts.
+
+    Every preset field is explicit (the named preset with the scenario's
+    overrides) and neutral mode is applied. There is no timeline: each period
+    of a scenario's timeline resolves to its own :class:`ResolvedScenario`.
+    """
+
+    incentives: ResolvedIncentives = param(..., "Sales and marketing incentive plans in force.")
+    alignment: ResolvedAlignment = param(..., "Alignment stage in force and its levers.")
+
+
+class Scenario(_Common):
+    """A complete scenario: the company, its plans, and how to run it."""
+
     incentives: Incentives = param(Incentives, "Sales and marketing incentive plans.")
     alignment: Alignment = param(Alignment, "Alignment stage between the two teams.")
-    finance: Finance = param(Finance, "Margin used for contribution.")
     timeline: list[TimelineChange] = Field(
         default_factory=list, description="Changes of plan that take effect on given days."
+    )
+    extends: str | None = param(
+        None, "Base scenario file this one overrides, relative to this file (sections merge "
+        "key by key; lists replace). Resolved when the file is loaded.",
     )
 
     @model_validator(mode="after")
     def _timeline_is_valid(self) -> Scenario:
-        for i, change in enumerate(self.timeline):
-            for key in change.set:
-                if any(key == k or key.startswith(k + ".") for k in STRUCTURAL_KEYS):
-                    raise ValueError(
-                        f"timeline.{i}.set.{key}: cannot change during a run (it fixes the "
-                        "run's structure); set it at the top of the file"
-                    )
         if self.timeline:
             self.periods()  # every step must give a valid scenario
         return self
 
     # -- variants --------------------------------------------------------------
 
-    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
-        """A validated copy with dotted-path values replaced (``{"sales.reps": 8}``)."""
-        data = self.model_dump(mode="python")
-        for path, value in overrides.items():
-            set_path(data, path, value)
-        return Scenario.model_validate(data)
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A validated copy with dotted-path values replaced (``{"sales.reps": 8}``).
 
-    def expanded(self) -> Scenario:
-        """This scenario with every preset field written out, and neutral mode applied."""
-        data = self.model_dump(mode="python")
-        for section, presets, name in (
-            ("sales", SALES_PLANS, self.incentives.sales_plan),
-            ("marketing", MARKETING_PLANS, self.incentives.marketing_plan),
-        ):
-            fields = data["incentives"][section]
-            for key, value in presets[name].items():
-                if fields[key] is None:
-                    fields[key] = value
-        levers = data["alignment"]["levers"]
-        for key, value in ALIGNMENT_STAGES[self.alignment.stage].items():
-            if levers[key] is None:
-                levers[key] = value
+        Raises:
+            pydantic.ValidationError: a value the schema refuses.
+            KeyError, IndexError: a path that cannot be set (see
+                :func:`sim.scenario.overrides.set_path`).
+        """
+        return Scenario.model_validate(overridden(self.model_dump(mode="python"), overrides))
+
+    def resolve(self) -> ResolvedScenario:
+        """The plan in force before any timeline change, as the engine reads it.
+
+        Every preset field the scenario leaves out comes from the preset it
+        names; neutral mode (MODEL.md 13) is applied. The timeline is not:
+        :meth:`periods` resolves each of its steps.
+        """
+        data = self.model_dump(mode="python", exclude={"timeline", "extends"})
+        incentives, alignment = data["incentives"], data["alignment"]
+        incentives["sales"] = _filled(sales_plan(self.incentives.sales_plan),
+                                      incentives["sales"])
+        incentives["marketing"] = _filled(marketing_plan(self.incentives.marketing_plan),
+                                          incentives["marketing"])
+        alignment["levers"] = _filled(alignment_stage(self.alignment.stage), alignment["levers"])
         if self.neutral:
-            for path, value in NEUTRAL_OVERRIDES.items():
-                set_path(data, path, value)
+            data = overridden(data, NEUTRAL_OVERRIDES)
             for stage in data["sales"]["stages"]:
                 stage["advance_probability"] = 1.0
-        return Scenario.model_validate(data)
+        return ResolvedScenario.model_validate(data)
 
-    def periods(self) -> list[tuple[float, Scenario]]:
-        """Expanded scenarios in force from each timeline day on, sorted by day.
+    def periods(self) -> list[tuple[float, ResolvedScenario]]:
+        """The resolved plans in force from each timeline day on, sorted by day.
 
         Changes accumulate: each step applies its ``set`` to the previous step.
         The first period starts at ``-warmup_days``.
+
+        Raises:
+            ScenarioError: a step that changes a key fixed during a run, or
+                gives an invalid scenario (one line naming ``timeline.<i>.set``).
         """
-        base = self.model_dump(mode="python")
-        base["timeline"] = []
-        current = Scenario.model_validate(base)
-        out = [(-self.warmup_days, current.expanded())]
+        first = self.model_copy(update={"timeline": []})
+        current = first
+        out = [(-self.warmup_days, first.resolve())]
         for i, change in sorted(enumerate(self.timeline), key=lambda ic: ic[1].day):
-            try:
-                current = current.with_overrides(change.set)
-            except (KeyError, IndexError, TypeError) as exc:
-                raise ValueError(f"timeline.{i}.set: {exc.args[0]}") from None
-            except ValidationError as exc:
-                key, message = explain(exc, Scenario)
-                raise ValueError(f"timeline.{i}.set: {key}: {message}") from None
-            _check_structure(out[0][1], current, i)
+            source = Source(f"timeline.{i}.set", in_file=True)
+            current = apply_overrides(Scenario, current, change.set, source, scope="timeline")
+            _check_structure(first, current, i)
             if len(out) > 1 and out[-1][0] == change.day:  # the first period keeps the prior plan
-                out[-1] = (change.day, current.expanded())
+                out[-1] = (change.day, current.resolve())
             else:
-                out.append((change.day, current.expanded()))
+                out.append((change.day, current.resolve()))
         return out
+
+
+def _filled(preset: Section, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The preset's fields, replaced by the overrides that are given (not null)."""
+    return {**preset.model_dump(), **{k: v for k, v in overrides.items() if v is not None}}
 
 
 def _check_structure(first: Scenario, later: Scenario, index: int) -> None:
@@ -666,61 +641,15 @@ def _check_structure(first: Scenario, later: Scenario, index: int) -> None:
     Compares the values, so ``sales: {reps: 3}`` is caught as well as ``sales.reps: 3``.
     """
     before, after = first.model_dump(mode="python"), later.model_dump(mode="python")
-    for key in STRUCTURAL_KEYS:
+    for key in fixed_keys("timeline"):
         if key == "timeline":
             continue
-        if _get_path(before, key) != _get_path(after, key):
-            raise ValueError(
-                f"timeline.{index}.set: changes {key}, which cannot change during a run (it "
-                "fixes the run's structure); set it at the top of the file"
+        if get_path(before, key) != get_path(after, key):
+            raise ScenarioError(
+                f"timeline.{index}.set: changes {key}, which {WHY_FIXED['timeline']}"
             )
     if len(first.sales.stages) != len(later.sales.stages):
-        raise ValueError(
+        raise ScenarioError(
             f"timeline.{index}.set: changes the number of sales stages, which cannot change "
             "during a run; change a stage's fields instead (sales.stages.0.advance_probability)"
         )
-
-
-def _get_path(data: dict[str, Any], path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        node = node[part]
-    return node
-
-
-def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``data[a][b][0][c] = value`` for the dotted path ``a.b.0.c``, in place.
-
-    Missing mapping keys are created (validation then rejects unknown ones with
-    a suggestion); list items must exist.
-
-    Raises:
-        KeyError: a step goes through a value that is not a mapping or list.
-        IndexError: a list index is out of range.
-    """
-    parts = path.split(".")
-    if not path or any(p == "" for p in parts):
-        raise KeyError(f"'{path}' is not a dotted key path such as sales.reps")
-    node: Any = data
-    for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
-        where = ".".join(parts[:depth]) or "the top level"
-        if isinstance(node, list):
-            if not part.isdigit():
-                raise KeyError(f"{where} is a list: expected an index, got '{part}'")
-            index = int(part)
-            if index >= len(node):
-                raise IndexError(f"{where} has {len(node)} items, no index {index}")
-            if last:
-                node[index] = copy.deepcopy(value)
-            else:
-                node = node[index]
-        elif isinstance(node, dict):
-            if last:
-                node[part] = copy.deepcopy(value)
-            else:
-                if node.get(part) is None:
-                    node[part] = {}
-                node = node[part]
-        else:
-            raise KeyError(f"{where} is a value, not a section: cannot set '{part}' under it")

@@ -16,12 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.experiments.statistics import mean_ci
-from sim.report.text import format_value
+from sim.experiments.statistics import mean_ci, paired_difference
+from sim.report.format import fmt, fmt_relative
 from sim.results.replication import simulate
+from sim.scenario.library import packaged_folder
 from sim.scenario.loading import load_scenario, read_layers
-
-LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 @dataclass(frozen=True)
@@ -51,8 +50,15 @@ def question_of(path: Path) -> str:
     return re.sub(r"\s+", " ", " ".join(lines)).strip()
 
 
-def entries(folder: Path = LIBRARY) -> list[Entry]:
-    """Every scenario file with the file it extends (``None`` for the baseline)."""
+def entries(folder: Path | None = None) -> list[Entry]:
+    """Every scenario file with the file it extends (``None`` for the baseline).
+
+    ``folder`` defaults to the library shipped with the package
+    (:func:`sim.scenario.library.packaged_folder`).
+    """
+    if folder is None:
+        with packaged_folder() as packaged:
+            return entries(packaged)
     out = []
     for path in sorted(folder.glob("*.yaml")):
         layers = read_layers(path)
@@ -61,12 +67,15 @@ def entries(folder: Path = LIBRARY) -> list[Entry]:
     return out
 
 
-def headline_table(replications: int = 10, folder: Path = LIBRARY) -> str:
+def headline_table(replications: int = 10, folder: Path | None = None) -> str:
     """Markdown table of each file's revenue, cycle time and contribution vs its base.
 
     Differences are paired over replications with common random numbers and
     shown with their 95% confidence intervals.
     """
+    if folder is None:
+        with packaged_folder() as packaged:
+            return headline_table(replications, packaged)
     cache: dict[Path, list[dict[str, float]]] = {}
 
     def metrics(path: Path) -> list[dict[str, float]]:
@@ -93,32 +102,29 @@ def headline_table(replications: int = 10, folder: Path = LIBRARY) -> str:
     return "\n".join(rows)
 
 
-def _money(value: float) -> str:
-    sign = "+" if value > 0 else "-" if value < 0 else ""
-    return sign + format_value(abs(value), "money")
-
-
 def _level(m: list[dict[str, float]], key: str, unit: str) -> str:
     mean, low, high = mean_ci(np.array([x[key] for x in m]))
-    if unit == "money":
-        return (f"{format_value(mean, 'money')} ({format_value(low, 'money')} to "
-                f"{format_value(high, 'money')})")
-    return f"{mean:.1f} d ({low:.1f} to {high:.1f})"
+    return _with_range(fmt(mean, unit), fmt(low, unit), fmt(high, unit))
 
 
 def _change(a: list[dict[str, float]], b: list[dict[str, float]], key: str, unit: str) -> str:
     """Paired difference b - a over replications with common random numbers."""
-    mean, low, high = mean_ci(np.array([y[key] - x[key] for x, y in zip(a, b, strict=True)]))
-    if unit == "money":
-        return f"{_money(mean)} ({_money(low)} to {_money(high)})"
-    return f"{mean:+.1f} d ({low:+.1f} to {high:+.1f})"
+    d = paired_difference([y[key] for y in b], [x[key] for x in a])
+    mean, low, high = d.mean, d.ci_low, d.ci_high
+    return _with_range(fmt(mean, unit, signed=True), fmt(low, unit, signed=True),
+                       fmt(high, unit, signed=True))
 
 
 def _relative(a: list[dict[str, float]], b: list[dict[str, float]], key: str) -> str:
-    """Paired relative difference b / a - 1 in percent."""
-    diff = np.array([y[key] / x[key] - 1.0 for x, y in zip(a, b, strict=True)]) * 100
-    mean, low, high = mean_ci(diff)
-    return f"{mean:+.1f}% ({low:+.1f} to {high:+.1f})"
+    """Paired relative difference b / a - 1."""
+    ratio = np.array([y[key] / x[key] - 1.0 for x, y in zip(a, b, strict=True)])
+    mean, low, high = mean_ci(ratio)
+    return _with_range(fmt_relative(mean), fmt_relative(low), fmt_relative(high))
+
+
+def _with_range(mean: str, low: str, high: str) -> str:
+    """``mean (low to high)``, the bounds of the 95% CI (cells are narrow: no "95% CI")."""
+    return f"{mean} ({low} to {high})"
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 from sim.experiments.statistics import mean_ci
 from sim.model.mechanisms import in_push_window, mean_response_decay
 from sim.results.replication import SimulationResult, simulate
+from sim.scenario.library import default_scenario
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Scenario
 
@@ -102,8 +103,7 @@ def calibration_table(
             for r in range(replications)]
     quota_runs = [simulate(quota, seed=seed, replication=r, record_leads=True)
                   for r in range(replications)]
-    expanded = scenario.expanded()
-    decay = expanded.sales.response_decay
+    decay = scenario.resolve().sales.response_decay
     first_hour = mean_response_decay(0.0, 1.0, decay.half_life_hours, decay.floor)
     second_hour = mean_response_decay(1.0, 2.0, decay.half_life_hours, decay.floor)
     day_on = mean_response_decay(24.0, math.inf, decay.half_life_hours, decay.floor)
@@ -120,7 +120,7 @@ def calibration_table(
     def constant(value: float) -> Callable[[SimulationResult], float]:
         return lambda _: value
 
-    plan = quota.expanded()
+    plan = quota.resolve()
     period, window = plan.sales.period_days, plan.incentives.sales.push_window_days
     push_discount = plan.incentives.sales.push_discount
 
@@ -227,10 +227,10 @@ def sensitivity_table(
                          for r in range(replications)])
 
     base = revenues(scenario)
-    expanded = scenario.expanded().model_dump()
+    resolved = scenario.resolve().model_dump()
     rows = []
     for path, low, high in SENSITIVITY:
-        value: object = expanded
+        value: object = resolved
         for part in path.split("."):
             value = value[part]  # type: ignore[index]
         changes = [float(np.mean(revenues(scenario.with_overrides({path: v})) / base - 1.0))
@@ -254,13 +254,12 @@ def main() -> None:
     """Print the calibration table of a scenario (default: the baseline)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", nargs="?", type=Path,
-                        default=Path(__file__).resolve().parent.parent / "scenarios"
-                        / "baseline.yaml")
+                        help="scenario file (default: the packaged baseline)")
     parser.add_argument("--replications", type=int, default=10)
     parser.add_argument("--sensitivity", action="store_true",
                         help="also move each assumption to a low and a high value")
     args = parser.parse_args()
-    scenario = load_scenario(args.file)
+    scenario = load_scenario(args.file) if args.file else default_scenario()
     print(format_table(calibration_table(scenario, replications=args.replications)))
     if args.sensitivity:
         print()

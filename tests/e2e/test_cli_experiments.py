@@ -125,7 +125,7 @@ def test_compare_writes_tidy_tables_scenarios_and_a_manifest(compare_run: Any) -
     assert set(METRIC_NAMES) <= set(rows[0])
     resolved = yaml.safe_load((out / "scenarios" / "three-reps.yaml").read_text())
     assert resolved["sales"]["reps"] == 3 and resolved["seed"] == 11
-    assert None not in resolved["alignment"]["levers"].values()  # presets written out
+    assert resolved["alignment"]["stage"] == "defined"  # preset names kept, not written out
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["seed"] == 11
     assert manifest["packages"]["simpy"] and manifest["packages"]["distributed"]

@@ -15,6 +15,7 @@ from sim.apps.cli import main
 from sim.apps.run_folder import write_run
 from sim.report import figures as fg
 from sim.report import write_compare_report, write_run_report, write_sweep_report
+from sim.report.format import fmt_tick
 from sim.report.html import table_html
 from sim.report.sweep_report import best_point, near_best
 
@@ -78,7 +79,7 @@ def test_run_report_summary_speaks_in_numbers_with_cis(run, run_report: Path) ->
     assert "95% CI" in summary and "revenue of" in summary
     assert "Lead to close, median" in summary
     revenue = run.metric("revenue")["mean"]
-    assert fg.short_number(revenue, "money").split()[-1] in summary  # k or M, as people read
+    assert fmt_tick(revenue, "money").split()[-1] in summary  # k or M, as people read
 
 
 def test_run_report_lists_what_changed_vs_baseline(run_report: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -13,10 +14,12 @@ from sim.apps.workshop import logic as lg
 from sim.report.html import esc
 from sim.scenario.loading import load_scenario
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 @pytest.fixture(scope="module")
 def session():
-    baseline = load_scenario(lg.SCENARIOS / "baseline.yaml")
+    baseline = load_scenario(REPO / "scenarios" / "baseline.yaml")
     start = lg.Levers.of(baseline)
     h = lg.horizon("90 days")
     yours = start.with_changes(brand_share=0.2, alignment_stage="integrated")

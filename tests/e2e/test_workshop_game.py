@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,10 +13,12 @@ from sim.apps.workshop import game as gm
 from sim.apps.workshop import logic as lg
 from sim.scenario.loading import load_scenario
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 @pytest.fixture(scope="module")
 def baseline():
-    return load_scenario(lg.SCENARIOS / "baseline.yaml")
+    return load_scenario(REPO / "scenarios" / "baseline.yaml")
 
 
 def setup_of(baseline, teams=("Team A", "Team B"), rounds=2, **kwargs):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,10 +12,13 @@ from pydantic import ValidationError
 
 from sim.apps.workshop import charts
 from sim.apps.workshop import logic as lg
+from sim.experiments.runner import run_replications
 from sim.experiments.statistics import mean_ci
 from sim.scenario.loading import load_scenario
 
-BASELINE = lg.SCENARIOS / "baseline.yaml"
+REPO = Path(__file__).resolve().parents[2]
+
+BASELINE = REPO / "scenarios" / "baseline.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -141,15 +145,20 @@ def _metrics(revenue_90d, revenue_1y, contribution, cycle=(30, 30, 30)):
     return columns
 
 
-def test_paired_difference_pairs_by_replication():
-    a = pd.DataFrame({"replication": [0, 1, 2, 3], "revenue": [10.0, 20.0, 30.0, 40.0]})
-    b = pd.DataFrame({"replication": [3, 2, 1, 0], "revenue": [41.3, 31.1, 21.2, 11.0]})
-    d = lg.paired_difference(a, b, "revenue")
+def test_difference_row_pairs_by_replication():
+    a = lg.Runs("a", None, 1, pd.DataFrame(  # type: ignore[arg-type]
+        {"replication": [0, 1, 2, 3], "revenue": [10.0, 20.0, 30.0, 40.0]}),
+        pd.DataFrame(), pd.DataFrame())
+    b = lg.Runs("b", None, 1, pd.DataFrame(  # type: ignore[arg-type]
+        {"replication": [3, 2, 1, 0], "revenue": [41.3, 31.1, 21.2, 11.0]}),
+        pd.DataFrame(), pd.DataFrame())
+    d = lg.difference_row("revenue", "Revenue", a, b)
     mean, low, high = mean_ci(np.array([1.0, 1.2, 1.1, 1.3]))
     assert (d["difference"], d["ci_low"], d["ci_high"]) == pytest.approx((mean, low, high))
+    assert (d["baseline"], d["yours"]) == pytest.approx((25.0, 26.15))
     assert d["relative"] == pytest.approx(mean / 25.0)
     assert d["verdict"] == "better" and d["n"] == 4
-    same = lg.paired_difference(a, a, "revenue")
+    same = lg.difference_row("revenue", "Revenue", a, a)
     assert (same["difference"], same["ci_low"], same["ci_high"]) == (0.0, 0.0, 0.0)
     assert lg.verdict_word({"verdict": same["verdict"], "difference": 0.0}) == "same"
 
@@ -219,6 +228,16 @@ def test_runs_use_common_random_numbers(baseline):
     pd.testing.assert_frame_equal(a.per_replication, b.per_replication)
     assert list(a.per_replication["replication"]) == [0, 1]
     assert set(a.timeseries["replication"]) == {0, 1}
+
+
+def test_runs_are_the_command_lines_replications(baseline):
+    # The workshop runs replications through the runner `run` uses: the same numbers.
+    s = lg.scenario_for(baseline, lg.Levers.of(baseline), 30.0)
+    runs = lg.simulate_runs(s, 2, 11, "yours")
+    run = run_replications(s, replications=2, seed=11)
+    pd.testing.assert_frame_equal(runs.per_replication, run.per_replication, check_exact=True)
+    pd.testing.assert_frame_equal(runs.timeseries, run.timeseries, check_exact=True)
+    assert runs.label == "yours" and runs.seed == 11 and runs.scenario == s
 
 
 def test_a_real_comparison_has_every_row_and_a_takeaway(comparison):

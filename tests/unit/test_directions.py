@@ -6,12 +6,12 @@ import math
 
 import pytest
 
-from sim.results.directions import DIRECTIONS, direction, verdict
-from sim.results.metrics import METRIC_NAMES
+from sim.results.catalog import CATALOG
+from sim.results.directions import direction, verdict
 
 
 def test_every_metric_has_a_direction() -> None:
-    assert set(DIRECTIONS) == set(METRIC_NAMES)
+    assert {m.direction for m in CATALOG.values()} == {-1, 0, 1}
     assert direction("contribution") == 1 and direction("cycle_days_median") == -1
     assert direction("total_cost") == -1 and direction("rep_utilization") == 0
 
@@ -33,3 +33,8 @@ def test_every_metric_has_a_direction() -> None:
 def test_verdict_reads_the_ci_and_the_direction(metric: str, low: float, high: float,
                                                 expected: str) -> None:
     assert verdict(metric, low, high) == expected
+
+
+def test_a_verdict_on_a_name_that_is_not_a_metric_fails() -> None:
+    with pytest.raises(KeyError, match="revenue"):
+        verdict("revenu", 1.0, 2.0)

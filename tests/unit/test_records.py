@@ -7,7 +7,17 @@ import pytest
 
 from sim import Scenario
 from sim.model.funnel import FunnelModel
-from sim.model.records import COLUMNS, LeadBlock, LeadTotals, Outcome, RunningColumns, week_edges
+from sim.model.records import (
+    COLUMNS,
+    WON_COLUMNS,
+    LeadBlock,
+    LeadTotals,
+    Outcome,
+    Reason,
+    RunningColumns,
+    WonDeals,
+    week_edges,
+)
 from sim.model.streams import make_streams
 
 
@@ -59,10 +69,11 @@ def test_totals_count_only_leads_created_from_day_0_and_bin_them_by_week() -> No
                       [7.0, 0.0, 2.0]))
     assert totals.leads == 4  # the warm-up lead (created -3) is not counted
     assert list(totals.outcomes[[won, cold, flight]]) == [2, 1, 1]
-    won_columns, stage_days = totals.won()
-    np.testing.assert_array_equal(won_columns["value"], [2.0, 5.0])
-    np.testing.assert_array_equal(won_columns["outcome_time"], [9.0, 12.0])
-    assert stage_days.shape == (2, 2)
+    won = totals.won()
+    np.testing.assert_array_equal(won.value, [2.0, 5.0])
+    np.testing.assert_array_equal(won.outcome_time, [9.0, 12.0])
+    np.testing.assert_array_equal(won.created, [2.0, 8.0])
+    assert won.stage_days.shape == (2, 2)
     np.testing.assert_array_equal(week_edges(20.0), [0.0, 7.0, 14.0, 21.0])  # last: to 20
     np.testing.assert_array_equal(totals.leads_by_week, [2, 1, 1])
     # In the system just before each week end (7, 14, 20): created by then, not yet out.
@@ -84,7 +95,55 @@ def test_every_block_is_folded_and_dropped_unless_records_are_kept(keep: bool) -
         assert sum(b.n for b in model.totals.blocks.values()) == model.leads_created
     else:
         assert model.totals.blocks is None
-    assert set(COLUMNS) <= set(vars(LeadBlock(0, 0, 1, 1)))
+
+
+def test_a_block_declares_every_column_with_its_dtype_and_unset_value() -> None:
+    block = LeadBlock(number=4, first=100, n=3, stages=2)
+    assert list(block.view()) == list(COLUMNS)
+    declared = {name for name in LeadBlock.__annotations__} - {"number", "first", "n",
+                                                                "unfinished", "stage_days"}
+    assert declared == set(COLUMNS)
+    for name, column in block.view().items():
+        assert column.shape == (3,), name
+    assert block.created.dtype == np.float64 and np.isnan(block.created).all()
+    assert block.source.dtype == np.int8 and (block.source == -1).all()
+    assert block.stage_reached.dtype == np.int16 and (block.stage_reached == -1).all()
+    assert block.recycled.dtype == np.int16 and (block.recycled == 0).all()
+    assert block.pushed.dtype == np.bool_ and not block.pushed.any()
+    assert (block.value == 0.0).all()
+    assert (block.outcome == Outcome.IN_FLIGHT).all() and (block.reason == Reason.NONE).all()
+    assert block.stage_days.shape == (3, 2)
+    assert (block.number, block.first, block.n, block.unfinished) == (4, 100, 3, 3)
+
+
+def test_a_misspelt_column_is_an_error_not_a_new_attribute() -> None:
+    block = LeadBlock(0, 0, 2, 1)
+    with pytest.raises(AttributeError):
+        block.mql_tme = np.zeros(2)  # type: ignore[attr-defined]
+
+
+def test_rows_copy_the_selected_leads_of_every_column() -> None:
+    block = _block(2, 10, [-1.0, 3.0, 4.0], [int(Outcome.WON)] * 3, [5.0, 6.0, 7.0],
+                   [1.0, 2.0, 3.0])
+    block.stage_days[:, 0] = [0.5, 1.5, 2.5]
+    kept = block.rows(block.created >= 0.0)
+    assert (kept.number, kept.first, kept.n, kept.unfinished) == (2, 10, 2, 2)
+    np.testing.assert_array_equal(kept.value, [2.0, 3.0])
+    np.testing.assert_array_equal(kept.stage_days[:, 0], [1.5, 2.5])
+    kept.value[0] = 99.0
+    assert block.value[1] == 2.0  # a copy
+
+
+def test_won_deals_keep_the_block_columns_of_their_names() -> None:
+    assert set(WON_COLUMNS) <= set(COLUMNS)
+    assert tuple(f for f in WonDeals.__dataclass_fields__ if f != "stage_days") == WON_COLUMNS
+    totals = LeadTotals(horizon=10.0, period_starts=[0.0], stages=3, keep_blocks=False)
+    won = totals.won()  # none yet: empty, with each column's dtype
+    block = LeadBlock(0, 0, 0, 3)
+    for name in WON_COLUMNS:
+        column = getattr(won, name)
+        assert column.shape == (0,) and column.dtype == getattr(block, name).dtype, name
+    assert won.stage_days.shape == (0, 3)
 
 
 class _Watched(FunnelModel):

@@ -15,6 +15,8 @@ from report_fixtures import compare_inputs, sweep_points, tiny_run
 
 from sim.report import figures as fg
 from sim.report import tables as tb
+from sim.report.format import fmt_tick
+from sim.results.catalog import label
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -125,13 +127,28 @@ def test_drawing_never_touches_pyplot_or_changes_global_style() -> None:
 
 
 def test_short_numbers_for_ticks() -> None:
-    assert fg.short_number(1_500_000, "money") == "1.5 M"
-    assert fg.short_number(250_000, "money") == "250 k"
-    assert fg.short_number(0, "money") == "0"
-    assert fg.short_number(0.256, "percent") == "25.6%"
-    assert fg.short_number(12_345, "count") == "12,345"
-    assert fg.short_number(12.5, "days") == "12.5 d"
-    assert fg.short_number(float("nan"), "money") == ""
+    assert fmt_tick(1_500_000, "money") == "1.5 M"
+    assert fmt_tick(250_000, "money") == "250 k"
+    assert fmt_tick(0, "money") == "0"
+    assert fmt_tick(0.256, "percent") == "25.6%"
+    assert fmt_tick(12_345, "count") == "12,345"
+    assert fmt_tick(12.5, "days") == "12.5 d"
+    assert fmt_tick(float("nan"), "money") == ""
+    assert fmt_tick(999_600, "money") == "1 M"  # rounded before the unit is chosen
+    assert fmt_tick(-2_500, "money") == "-2.5 k"
+
+
+def test_axis_labels_and_ticks_read_from_the_catalog() -> None:
+    fig = sweep_figures()["others"]
+    titles = [ax.get_title("left") for ax in fig.axes if ax.get_visible()]
+    assert label("revenue_90d") in titles and label("cycle_days_median") in titles
+    data = compare_inputs()
+    per_rep, diffs = data["per_replication"], data["differences"]
+    ref = per_rep[per_rep["scenario"] == "baseline"].mean(numeric_only=True).to_dict()
+    fig = fg.differences_figure(diffs, ref, "baseline")
+    ticks = {t.get_text() for ax in fig.axes for t in ax.get_yticklabels()}
+    drawn = {label(m) for m in set(diffs["metric"]) if ref.get(m)}
+    assert drawn and drawn <= ticks
 
 
 def test_empty_won_deals_draw_a_note_not_an_error() -> None:

@@ -11,6 +11,7 @@ from report_fixtures import compare_inputs, tiny_run
 
 from sim import simulate
 from sim.report import tables as tb
+from sim.results.catalog import label
 
 
 @pytest.fixture(scope="module")
@@ -112,11 +113,15 @@ def test_scenario_changes_list_dotted_keys_with_both_values() -> None:
     assert changes.loc["sales.stages.1.p", "value"] == "(absent)"
 
 
-def test_formats_for_people() -> None:
-    assert tb.fmt_ci(1.5e6, 1.2e6, 1.8e6, "money") == "1.50 M (95% CI 1.20 M to 1.80 M)"
-    assert tb.fmt_ci(0.3, math.nan, math.nan, "percent") == "30.0%"
-    assert tb.fmt_signed(-0.02, "percent") == "-2.0 pp"
-    assert tb.fmt_signed(2500.0, "money") == "+2.50 k"
-    assert tb.fmt_duration_hours(0.31) == "19 minutes"
-    assert tb.fmt_duration_hours(5.25) == "5.2 hours"
-    assert tb.fmt_duration_hours(72.0) == "3.0 days"
+def test_labels_come_from_the_catalog(run) -> None:
+    funnel = tb.funnel_table(run.per_replication).set_index("metric")
+    assert funnel.loc["lost_in_sales", "label"] == label("lost_in_sales")
+    money = tb.money_table(run.per_replication).set_index("item")
+    assert money.loc["commission_cost", "label"] == label("commission_cost")
+
+
+def test_parameter_values_never_show_an_exponent() -> None:
+    assert tb.show_value(1_500_000.0) == "1,500,000"
+    assert tb.show_value(0.46) == "0.46"
+    assert tb.show_value(8) == "8" and tb.show_value(None) == "null"
+    assert tb.show_value(True) == "true"

@@ -6,9 +6,11 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from sim.experiments.jsonable import finite, json_value
 from sim.experiments.store import STORE_FORMAT, ExperimentStore, StoreError, atomic_file
 
 SPEC = {"command": "sweep", "seed": 1}
@@ -124,3 +126,16 @@ def test_atomic_files_replace_whole_or_not_at_all(tmp_path: Path) -> None:
     assert (tmp_path / "sub" / "x.yaml").read_text() == "a: 1\n"
     assert json.loads((tmp_path / "manifest.json").read_text()) == {"status": "complete"}
     assert not [p for p in tmp_path.rglob(".*")]
+
+
+def test_finite_writes_undefined_numbers_as_null() -> None:
+    assert finite(None) is None
+    assert finite(math.nan) is None and finite(np.float64(math.nan)) is None
+    assert finite(math.inf) is None and finite(-np.inf) is None
+    assert finite(np.float32(math.nan)) is None  # not a Python float, still undefined
+    value = finite(np.float64(1.5))
+    assert value == 1.5 and type(value) is float
+    assert finite(3) == 3.0 and type(finite(3)) is float
+    assert json_value(np.int64(4)) == 4 and type(json_value(np.int64(4))) is int
+    assert json_value("a") == "a"
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 
 import pandas as pd
@@ -76,6 +77,7 @@ def test_a_sweep_is_identical_serial_parallel_and_on_dask(cluster: LocalCluster)
         assert other.to_json() == serial.to_json()
 
 
+@pytest.mark.smoke
 def test_run_replications_is_identical_on_two_workers() -> None:
     scenario = short_baseline(horizon_days=60.0, replications=3).with_overrides(
         {"record_leads": True})
@@ -97,6 +99,7 @@ def test_keep_series_returns_the_whole_replication() -> None:
     assert len(result.detail.timeseries) > 0
 
 
+@pytest.mark.smoke
 def test_execution_plans() -> None:
     assert Execution().worker_count == 1
     assert Execution(workers=None).worker_count == available_cores() >= 1
@@ -116,3 +119,13 @@ def test_an_unreachable_scheduler_is_one_line() -> None:
     message = str(info.value)
     assert message.startswith("--scheduler tcp://127.0.0.1:9: cannot start or reach")
     assert "\n" not in message
+
+
+def test_dask_not_installed_is_one_line_naming_the_extra(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    # A None entry in sys.modules makes the import fail as if Dask were not installed.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ExecutorError) as info:
+        open_executor(Execution(kind="dask", workers=1))
+    assert str(info.value) == ("--executor dask: Dask is not installed; install the dask "
+                               "extra (pip install 'leadflow-sim[dask]')")

@@ -31,12 +31,11 @@ from sim.experiments.executors import (
 )
 from sim.experiments.experiment import (
     next_replications,
-    paired_difference,
     run_compare,
     run_optimize,
     run_sweep,
 )
-from sim.experiments.statistics import mean_ci
+from sim.experiments.statistics import mean_ci, paired_difference
 from sim.experiments.store import ExperimentStore
 from sim.results.metrics import METRIC_NAMES
 
@@ -80,16 +79,18 @@ def test_common_random_numbers_reduce_the_variance_of_a_paired_difference(
     assert ratios["mqls"] < 0.01, ratios
 
 
+@pytest.mark.smoke
 def test_paired_difference_leaves_out_undefined_pairs() -> None:
     x = np.array([3.0, 5.0, math.nan, 9.0])
     ref = np.array([1.0, 2.0, 3.0, math.nan])
     diff = paired_difference(x, ref)
-    assert diff["n"] == 2
-    assert diff["mean"] == pytest.approx(2.5)
+    assert diff.n == 2
+    assert diff.mean == pytest.approx(2.5)
     _, low, high = mean_ci(np.array([2.0, 3.0]))
-    assert (diff["ci_low"], diff["ci_high"]) == (low, high)
+    assert (diff.ci_low, diff.ci_high) == (low, high)
 
 
+@pytest.mark.smoke
 def test_compare_differences_and_verdicts() -> None:
     base = short_baseline(replications=4)
     fewer = base.with_overrides({"name": "two-reps", "sales.reps": 2})
@@ -115,6 +116,7 @@ def test_compare_differences_and_verdicts() -> None:
 # --- sequential stopping ---------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_next_replications() -> None:
     stopping = Stopping(4, precision=0.01, max_replications=50, objective="revenue")
     precise = [np.array([100.0, 100.1, 99.9, 100.0])]

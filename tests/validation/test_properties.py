@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,6 +60,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     return Scenario().with_overrides(overrides)
 
 
+@pytest.mark.smoke
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_random_valid_scenarios_run_and_conserve_leads(scenario: Scenario, seed: int) -> None:

@@ -7,11 +7,14 @@ import math
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sim import Scenario, run_replications
 from sim.apps.run_folder import result_json, write_run
-from sim.report.text import format_value, summary_table
+from sim.experiments.executors import Execution, ProcessExecutor, SerialExecutor
+from sim.report.format import fmt
+from sim.report.text import summary_table
 from sim.results.metrics import METRIC_NAMES
 
 
@@ -24,6 +27,7 @@ def run():
     return result, calls
 
 
+@pytest.mark.smoke
 def test_tables_have_one_row_per_replication_and_metric(run) -> None:
     run, calls = run
     assert list(run.per_replication["replication"]) == [0, 1, 2]
@@ -36,6 +40,7 @@ def test_tables_have_one_row_per_replication_and_metric(run) -> None:
     assert revenue["mean"] == pytest.approx(run.per_replication["revenue"].mean())
 
 
+@pytest.mark.smoke
 def test_result_json_has_the_public_shape_and_no_nan(run) -> None:
     run, _ = run
     data = result_json(run)
@@ -61,7 +66,29 @@ def test_summary_table_formats_numbers_for_people(run) -> None:
     run, _ = run
     text = summary_table(run)
     assert "Revenue, whole horizon" in text and "95% CI" in text
-    assert format_value(1_234_567.0, "money") == "1.23 M"
-    assert format_value(0.256, "percent") == "25.6%"
-    assert format_value(math.nan, "days") == "-"
-    assert format_value(12_345.0, "count") == "12,345"
+    assert fmt(1_234_567.0, "money") == "1.23 M"
+    assert fmt(0.256, "percent") == "25.6%"
+    assert fmt(math.nan, "days") == "-"
+    assert fmt(12_345.0, "count") == "12,345"
+
+
+def test_an_executor_the_caller_keeps_gives_the_same_tables_and_stays_open() -> None:
+    scenario = Scenario().with_overrides({"name": "tiny", "horizon_days": 30.0,
+                                          "replications": 2})
+    alone = run_replications(scenario, seed=5)
+    with ProcessExecutor(2) as pool:
+        first = run_replications(scenario, seed=5, executor=pool, label="yours")
+        second = run_replications(scenario, seed=5, executor=pool)  # the pool is still open
+    for name in ("per_replication", "summary", "timeseries", "won_deals"):
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(alone, name),
+                                      check_exact=True, obj=name)
+        pd.testing.assert_frame_equal(getattr(second, name), getattr(alone, name),
+                                      check_exact=True, obj=name)
+    with pytest.raises(ValueError, match="not both"):
+        run_replications(scenario, execution=Execution(), executor=SerialExecutor())
+
+
+def test_metric_of_an_unknown_name_is_a_key_error(run) -> None:
+    run, _ = run
+    with pytest.raises(KeyError):
+        run.metric("no_such_metric")

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.apps.workshop.logic import BASELINE_LABEL, YOURS_LABEL
 from sim.report.figures import OKABE_ITO
+from sim.report.format import fmt
 
 FONT = 16
 TITLE_FONT = 19
@@ -54,7 +55,8 @@ def revenue_chart(cumulative: pd.DataFrame, title: str = "Revenue booked since d
     """
     names = _order(cumulative)
     # The band gets its own field: sharing the line's would merge (and hide) the legend.
-    data = cumulative.assign(band=cumulative["scenario"])
+    data = cumulative.assign(band=cumulative["scenario"],
+                             revenue_text=[fmt(v, "money") for v in cumulative["mean"]])
     base = alt.Chart(data).encode(
         x=alt.X("day:Q", title="days from day 0", scale=alt.Scale(nice=False),
                 axis=alt.Axis(tickCount=6)))
@@ -66,7 +68,7 @@ def revenue_chart(cumulative: pd.DataFrame, title: str = "Revenue booked since d
         color=alt.Color("scenario:N", scale=_colours(names), title=None,
                         legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=5)),
         tooltip=[alt.Tooltip("scenario:N", title="plan"), alt.Tooltip("day:Q", format=".0f"),
-                 alt.Tooltip("mean:Q", title="revenue", format=",.0f")])
+                 alt.Tooltip("revenue_text:N", title="revenue")])
     layers = [band, line]
     if markers:
         rules = pd.DataFrame({"day": [d for d, _ in markers], "label": [t for _, t in markers]})
@@ -90,11 +92,13 @@ def _funnel_long(funnel: pd.DataFrame) -> pd.DataFrame:
                          "step": f"{short.get(a['metric'], a['label'])} → "
                                  f"{short.get(b['metric'], b['label'])}",
                          "share": b["conversion"],
-                         "text": f"{100 * b['conversion']:.0f}%  ({b['mean']:,.0f})"})
+                         "text": f"{fmt(b['conversion'], 'percent')}  "
+                                 f"({fmt(b['mean'], 'count')})"})
         for _, leak in block[block["part"] == "leak"].iterrows():
             rows.append({"scenario": scenario, "chart": "leak", "step": leak["label"],
                          "share": leak["share_of_leads"],
-                         "text": f"{100 * leak['share_of_leads']:.0f}%  ({leak['mean']:,.0f})"})
+                         "text": f"{fmt(leak['share_of_leads'], 'percent')}  "
+                                 f"({fmt(leak['mean'], 'count')})"})
     return pd.DataFrame(rows)
 
 
@@ -134,7 +138,7 @@ def funnel_charts(funnel: pd.DataFrame) -> tuple[alt.TopLevelMixin, alt.TopLevel
 def cycle_chart(cycles: pd.DataFrame) -> alt.TopLevelMixin:
     """Cycle times in days per plan (:func:`sim.apps.workshop.logic.cycle_rows`)."""
     names = _order(cycles)
-    data = cycles.assign(text=[f"{v:.0f} d" if v == v else "-" for v in cycles["mean"]])
+    data = cycles.assign(text=[fmt(v, "days") for v in cycles["mean"]])
     order = list(pd.unique(data["measure"]))
     enc = {"y": alt.Y("measure:N", sort=order, title=None),
            "yOffset": alt.YOffset("scenario:N", sort=names),
@@ -151,13 +155,15 @@ def cycle_chart(cycles: pd.DataFrame) -> alt.TopLevelMixin:
 def standings_chart(standings: pd.DataFrame) -> alt.TopLevelMixin:
     """Contribution to date of each team after each round (:meth:`Game.standings`)."""
     names = [str(n) for n in pd.unique(standings["team"])]
+    standings = standings.assign(
+        contribution_text=[fmt(v, "money") for v in standings["contribution_to_date"]])
     chart = alt.Chart(standings).mark_line(point=alt.OverlayMarkDef(size=160), strokeWidth=4
                                            ).encode(
         x=alt.X("round:O", title="after round", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("contribution_to_date:Q", title="contribution to date",
                 axis=alt.Axis(format="~s")),
         color=alt.Color("team:N", scale=_colours(names), title=None),
-        tooltip=["team", "round", alt.Tooltip("contribution_to_date:Q", format=",.0f")])
+        tooltip=["team", "round", alt.Tooltip("contribution_text:N", title="contribution to date")])
     return _big(chart.properties(title="Standings: contribution to date", height=HEIGHT,
                                  width="container"))
 

@@ -9,7 +9,6 @@ it to the room after the session. It never runs the simulation.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,16 +25,15 @@ from sim.apps.workshop.logic import (
     Levers,
     funnel_rows,
     lever_text,
-    money,
     revenue_over_time,
-    signed_money,
     verdict_word,
 )
 from sim.report import figures as fg
 from sim.report import html as h
 from sim.report.common import reproducibility_html
 from sim.report.files import PNG_DPI
-from sim.report.tables import fmt, fmt_signed, weekly_bands
+from sim.report.format import fmt, fmt_param, fmt_range
+from sim.report.tables import weekly_bands
 
 
 @dataclass(frozen=True)
@@ -84,10 +82,16 @@ def _figure(name: str, fig: Figure, caption: str) -> str:
     return h.figure_html(name, png, caption, round(fig.get_figwidth() * 96), {})
 
 
+def _money(value: float) -> str:
+    return fmt(value, "money")
+
+
+def _signed_money(value: float) -> str:
+    return fmt(value, "money", signed=True)
+
+
 def _ci_text(low: float, high: float) -> str:
-    if math.isnan(low) or math.isnan(high):
-        return "-"
-    return f"{signed_money(low)} to {signed_money(high)}"
+    return fmt_range(low, high, "money", signed=True)
 
 
 # --- comparisons ---------------------------------------------------------------------
@@ -124,17 +128,15 @@ def _differences_table(comparison: Comparison) -> str:
 
 
 def _value(value: float, kind: str) -> str:
-    return money(value) if kind == "money" else fmt(value, kind)
+    return fmt(value, kind)
 
 
 def _signed(value: float, kind: str) -> str:
-    return signed_money(value) if kind == "money" else fmt_signed(value, kind)
+    return fmt(value, kind, signed=True)
 
 
 def _signed_ci(low: float, high: float, kind: str) -> str:
-    if math.isnan(low) or math.isnan(high):
-        return "-"
-    return f"{_signed(low, kind)} to {_signed(high, kind)}"
+    return fmt_range(low, high, kind, signed=True)
 
 
 def _comparison_section(number: int, record: ComparisonRecord) -> str:
@@ -153,9 +155,9 @@ def _comparison_section(number: int, record: ComparisonRecord) -> str:
     if len(flips) > 1:
         body += h.table_html(pd.DataFrame({
             "window": flips["label"],
-            "baseline": [money(v) for v in flips["baseline"]],
-            "yours": [money(v) for v in flips["yours"]],
-            "difference": [signed_money(v) for v in flips["difference"]],
+            "baseline": [_money(v) for v in flips["baseline"]],
+            "yours": [_money(v) for v in flips["yours"]],
+            "difference": [_signed_money(v) for v in flips["difference"]],
             "ci": [_ci_text(lo, hi) for lo, hi in zip(flips["ci_low"], flips["ci_high"],
                                                       strict=True)],
             "verdict": [verdict_word(r) for _, r in flips.iterrows()],
@@ -195,18 +197,18 @@ def _leaderboard_html(game: Game) -> str:
         lb = result.leaderboard
         df = pd.DataFrame({
             "rank": lb["rank"], "team": lb["team"],
-            "contribution": [money(v) for v in lb["contribution_round"]],
+            "contribution": [_money(v) for v in lb["contribution_round"]],
             "contribution_ci": [_ci_text_plain(lo, hi) for lo, hi in
                                 zip(lb["contribution_round_low"], lb["contribution_round_high"],
                                     strict=True)],
-            "revenue": [money(v) for v in lb["revenue_round"]],
+            "revenue": [_money(v) for v in lb["revenue_round"]],
             "revenue_rank": lb["revenue_rank"],
-            "contribution_to_date": [money(v) for v in lb["contribution_to_date"]],
+            "contribution_to_date": [_money(v) for v in lb["contribution_to_date"]],
             "changes": lb["changes"],
         })
         out.append(h.table_html(
-            df, caption=f"Round {result.number} (days {result.start_day:g} to "
-            f"{result.end_day:g})",
+            df, caption=f"Round {result.number} (days {fmt_param(result.start_day)} to "
+            f"{fmt_param(result.end_day)})",
             headers={"rank": "#", "team": "Team", "contribution": "Contribution this quarter",
                      "contribution_ci": "95% CI", "revenue": "Revenue this quarter",
                      "revenue_rank": "Revenue rank", "contribution_to_date":
@@ -215,9 +217,7 @@ def _leaderboard_html(game: Game) -> str:
 
 
 def _ci_text_plain(low: float, high: float) -> str:
-    if math.isnan(low) or math.isnan(high):
-        return "-"
-    return f"{money(low)} to {money(high)}"
+    return fmt_range(low, high, "money")
 
 
 def _game_section(game: Game) -> str:
@@ -233,11 +233,11 @@ def _game_section(game: Game) -> str:
         body += "<h3>Debrief: the long run</h3>" + h.paragraphs([d.headline, *d.sentences])
         body += h.table_html(pd.DataFrame({
             "team": table["team"], "choices": table["choices"],
-            "contribution_game": [money(v) for v in table["contribution_game"]],
+            "contribution_game": [_money(v) for v in table["contribution_game"]],
             "rank_game": table["rank_game"],
-            "contribution_long": [money(v) for v in table["contribution_long"]],
+            "contribution_long": [_money(v) for v in table["contribution_long"]],
             "rank_long": table["rank_long"],
-            "revenue_long": [money(v) for v in table["revenue_long"]],
+            "revenue_long": [_money(v) for v in table["revenue_long"]],
             "equity": [f"{a:.2f} → {b:.2f}" for a, b in
                        zip(table["brand_equity_game"], table["brand_equity_long"], strict=True)],
         }), caption=f"After the game ({duration_words(d.game_days)}) and over "

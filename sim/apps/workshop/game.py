@@ -14,7 +14,7 @@ default) with the last round's levers held, and names who wins in the short
 run and who in the long run.
 
 Reps are not a per-round lever: ``sales.reps`` fixes the run's structure and a
-timeline cannot change it (:data:`sim.scenario.schema.STRUCTURAL_KEYS`). Every team
+timeline cannot change it (:data:`sim.scenario.overrides.FIXED_KEYS`). Every team
 keeps the starting company's reps; hiring is a decision longer than a quarter.
 """
 
@@ -34,13 +34,12 @@ from sim.apps.workshop.logic import (
     Runs,
     lever_changes,
     money,
-    paired_difference,
     prior_plan,
     signed_money,
     simulate_runs,
 )
 from sim.experiments.executors import Executor
-from sim.experiments.statistics import mean_ci
+from sim.experiments.statistics import mean_ci, paired_by_replication, paired_difference
 from sim.report.tables import cumulative_bookings
 from sim.scenario.schema import Scenario
 
@@ -243,11 +242,10 @@ def round_summary(result: RoundResult) -> str:
     if len(board) < 2:
         return f"{board.iloc[0]['team']} played round {result.number} alone."
     first, second = str(board.iloc[0]["team"]), str(board.iloc[1]["team"])
-    a = result.teams[first].contribution_round
-    b = result.teams[second].contribution_round
-    mean, low, high = mean_ci(a - b)
-    gap = f"{signed_money(mean)} (95% CI {signed_money(low)} to {signed_money(high)})"
-    if low > 0:
+    d = paired_difference(result.teams[first].contribution_round,
+                          result.teams[second].contribution_round)
+    gap = f"{signed_money(d.mean)} (95% CI {signed_money(d.ci_low)} to {signed_money(d.ci_high)})"
+    if d.ci_low > 0:
         return (f"Round {result.number}: {first} earns the most contribution this quarter, "
                 f"{gap} on {second}.")
     return (f"Round {result.number}: {first} and {second} are within noise of each other "
@@ -445,26 +443,27 @@ def _debrief_text(game: Game, table: pd.DataFrame, runs: Mapping[str, Runs]
     by_game = table.sort_values(["rank_game", "rank_long"], kind="stable")
     game_leader = str(by_game.iloc[0]["team"])
     long_leader = str(table.iloc[0]["team"])
-    lead_row = table.set_index("team").loc[long_leader]
+    by_team = {row["team"]: row for row in table.to_dict("records")}
+    lead_row = by_team[long_leader]
     if game_leader == long_leader:
         runner = str(table.iloc[1]["team"])
-        d = paired_difference(runs[runner].per_replication, runs[long_leader].per_replication,
-                              "contribution")
-        gap = (f"{signed_money(d['difference'])} on {runner}" if d["ci_low"] > 0
+        d = paired_by_replication(runs[long_leader].per_replication,
+                                  runs[runner].per_replication, "contribution")
+        gap = (f"{signed_money(d.mean)} on {runner}" if d.ci_low > 0
                else f"though its gap on {runner} is within noise")
         headline = (f"{long_leader} leads after {short} and stays ahead over {long}: "
                     f"{money(lead_row['contribution_long'])} contribution, {gap} (95% CI "
-                    f"{signed_money(d['ci_low'])} to {signed_money(d['ci_high'])}).")
+                    f"{signed_money(d.ci_low)} to {signed_money(d.ci_high)}).")
     else:
-        game_row = table.set_index("team").loc[game_leader]
-        d = paired_difference(runs[game_leader].per_replication,
-                              runs[long_leader].per_replication, "contribution")
-        noise = "" if d["ci_low"] > 0 else ", within noise"
+        game_row = by_team[game_leader]
+        d = paired_by_replication(runs[long_leader].per_replication,
+                                  runs[game_leader].per_replication, "contribution")
+        noise = "" if d.ci_low > 0 else ", within noise"
         headline = (f"{game_leader} leads after {short} "
                     f"({money(game_row['contribution_game'])} contribution), but {long_leader} "
                     f"wins over {long}: {money(lead_row['contribution_long'])} vs "
                     f"{money(game_row['contribution_long'])} (95% CI of the gap "
-                    f"{signed_money(d['ci_low'])} to {signed_money(d['ci_high'])}{noise}).")
+                    f"{signed_money(d.ci_low)} to {signed_money(d.ci_high)}{noise}).")
     sentences = []
     start = setup.start_levers
     for _, row in table.iterrows():
@@ -499,6 +498,7 @@ def long_run_revenue(debrief: Debrief) -> pd.DataFrame:
 
 def brand_equity(debrief: Debrief) -> pd.DataFrame:
     """Weekly brand equity of each team over the long run: ``team``, ``day``, ``brand_equity``."""
-    rows = [r.timeseries.groupby("day", as_index=False)["brand_equity"].mean().assign(team=team)
-            for team, r in debrief.runs.items()]
+    rows: list[pd.DataFrame] = [
+        r.timeseries.groupby("day", as_index=False)["brand_equity"].mean().assign(team=team)
+        for team, r in debrief.runs.items()]
     return pd.concat(rows, ignore_index=True)[["team", "day", "brand_equity"]]

@@ -9,17 +9,18 @@ of a game round and a debrief of two teams, on this machine as it is now.
 from __future__ import annotations
 
 import argparse
+import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sim.apps.workshop import game as gm
 from sim.apps.workshop import logic as lg
-from sim.experiments.executors import Executor, ProcessExecutor, SerialExecutor, available_cores
+from sim.experiments.executors import Execution, Executor, available_cores, open_executor
 
 
-def _timed(fn: object) -> float:
+def _timed(fn: Callable[[], object]) -> float:
     started = time.perf_counter()
-    fn()  # type: ignore[operator]
+    fn()
     return time.perf_counter() - started
 
 
@@ -32,8 +33,8 @@ def measure(executor: Executor, more: bool = True) -> list[tuple[str, float]]:
     for h in lg.HORIZONS:
         for n in counts:
             scenario = lg.scenario_for(base, levers, h.days)
-            seconds = _timed(lambda s=scenario, n=n: lg.simulate_runs(s, n, 1, "yours",
-                                                                      executor))
+            seconds = _timed(functools.partial(lg.simulate_runs, scenario, n, 1, "yours",
+                                               executor))
             out.append((f"lever update, {h.label}, {n} replications", seconds))
     game = gm.Game(gm.GameSetup(("Team A", "Team B"), 2, base, replications=lg.QUICK_REPLICATIONS))
     start = game.setup.start_levers
@@ -53,13 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick-only", action="store_true",
                         help=f"skip the {lg.MORE_REPLICATIONS}-replication updates")
     args = parser.parse_args(argv)
-    executor = ProcessExecutor(args.workers) if args.workers > 1 else SerialExecutor()
-    try:
+    with open_executor(Execution(workers=args.workers)) as executor:
         print(f"{args.workers} worker process{'es' * (args.workers != 1)}")
         for what, seconds in measure(executor, more=not args.quick_only):
             print(f"  {what:48} {seconds:6.1f} s", flush=True)
-    finally:
-        executor.close()
     return 0
 
 

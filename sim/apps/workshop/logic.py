@@ -9,10 +9,13 @@ functions return. The flow of the comparison screen:
 2. :class:`Levers` holds the seven headline levers; :func:`scenario_for`
    applies them to a preset as a change of plan on day 0 (the company ran the
    preset's plan before, so a cut in brand shows its transient).
-3. :func:`simulate_runs` runs replications ``0 .. n-1`` of one seed, and
-   :func:`compare` pairs "yours" with the baseline replication by replication:
-   common random numbers, so the 95% CI of each paired difference measures the
-   levers, not the luck.
+3. :func:`simulate_runs` runs replications ``0 .. n-1`` of one seed through
+   the replication runner the command line uses
+   (:func:`sim.experiments.runner.run_replications`), and :func:`compare` pairs
+   "yours" with the baseline replication by replication
+   (:func:`sim.experiments.statistics.paired_by_replication`): common random
+   numbers, so the 95% CI of each paired difference measures the levers, not
+   the luck.
 4. :func:`takeaway` turns the comparison into one sentence.
 """
 
@@ -21,24 +24,24 @@ from __future__ import annotations
 import math
 import re
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
-import numpy as np
 import pandas as pd
 
-from sim.experiments.executors import Executor, SerialExecutor, Task
-from sim.experiments.statistics import mean_ci
-from sim.report.figures import short_number
-from sim.report.tables import cumulative_bookings, funnel_table, info
+from sim.experiments.executors import Executor
+from sim.experiments.runner import RunResult, run_replications
+from sim.experiments.statistics import mean_ci, paired_by_replication
+from sim.report.format import fmt
+from sim.report.tables import cumulative_bookings, funnel_table
+from sim.results.catalog import describe
 from sim.results.directions import verdict
+from sim.scenario.library import packaged_folder
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import AlignmentStage, MarketingPlanName, SalesPlanName, Scenario
 
-ROOT = Path(__file__).resolve().parents[3]
-SCENARIOS = ROOT / "scenarios"
 BASELINE_KEY = "baseline"
 
 # Few replications while the trainer moves levers, more on demand.
@@ -98,16 +101,12 @@ def horizon(label: str) -> Horizon:
 
 def money(value: float) -> str:
     """Money with three significant digits, read from the back of a room: ``287 k``, ``1.52 M``."""
-    if value is None or math.isnan(value):
-        return "-"
-    return short_number(float(value), "money")
+    return fmt(value, "money")
 
 
 def signed_money(value: float) -> str:
     """A difference of money with its sign: ``+287 k``, ``-1.52 M``."""
-    if value is None or math.isnan(value):
-        return "-"
-    return ("+" if value > 0 else "-" if value < 0 else "±") + money(abs(value))
+    return fmt(value, "money", signed=True)
 
 
 # --- levers ------------------------------------------------------------------------
@@ -144,8 +143,8 @@ class LeverSpec:
         low, high, step: the control's range (numbers); inside the schema's bounds.
         choices: the allowed values (``choice``).
         in_game: whether teams may change it from round to round. ``sales.reps``
-            fixes the run's structure (``STRUCTURAL_KEYS``), so a timeline cannot
-            change it: in a game, reps stay those of the starting company.
+            fixes the run's structure (:data:`sim.scenario.overrides.FIXED_KEYS`), so a
+            timeline cannot change it: in a game, reps stay those of the starting company.
     """
 
     name: str
@@ -343,8 +342,11 @@ def _question(path: Path) -> str:
     return " ".join(t for t in lines if t)
 
 
-def load_presets(folder: Path = SCENARIOS) -> dict[str, Preset]:
+def load_presets(folder: Path | None = None) -> dict[str, Preset]:
     """The presets of the comparison screen, baseline first, then by group.
+
+    ``folder`` defaults to the scenario library shipped with the package
+    (:func:`sim.scenario.library.packaged_folder`).
 
     Files with a timeline are left out (their plan changes during the run, so
     levers set on day 0 would not mean what they say; the game plays such
@@ -354,6 +356,9 @@ def load_presets(folder: Path = SCENARIOS) -> dict[str, Preset]:
     Raises:
         sim.scenario.loading.ScenarioError: a file that does not load.
     """
+    if folder is None:
+        with packaged_folder() as packaged:
+            return load_presets(packaged)
     presets: dict[str, Preset] = {}
     base_path = folder / f"{BASELINE_KEY}.yaml"
     base = load_scenario(base_path)
@@ -406,61 +411,36 @@ class Runs:
         """The same runs under another name."""
         return replace(self, label=label)
 
+    @classmethod
+    def of(cls, label: str, run: RunResult) -> Runs:
+        """The tables of a run of the replication runner, under a name.
+
+        A run without a won deal gets an empty table of won deals (with its
+        columns), so the charts need not test for ``None``.
+        """
+        won_deals = run.won_deals if run.won_deals is not None else pd.DataFrame(
+            columns=["won_time", "value", "cycle_days", "replication"])
+        return cls(label, run.scenario, run.seed, run.per_replication, run.timeseries,
+                   won_deals)
+
 
 def simulate_runs(scenario: Scenario, replications: int, seed: int, label: str,
                   executor: Executor | None = None) -> Runs:
     """Run replications ``0 .. replications-1`` of ``seed`` (common random numbers).
+
+    The replications run through :func:`sim.experiments.runner.run_replications`,
+    as ``run`` on the command line does: the same seed and replication give the
+    same numbers here, there and in every other scenario of a comparison.
 
     Args:
         scenario: the scenario to run.
         replications: how many.
         seed: root seed; the same for every scenario of a comparison.
         label: the name the runs are shown under.
-        executor: where to run them (a pool the app keeps); serial by default.
+        executor: where to run them (a pool the app keeps, left open); serial by default.
     """
-    tasks = [Task(label, scenario, seed, r, keep_series=True) for r in range(replications)]
-    results = (executor or SerialExecutor()).run(tasks)
-    details = [res.detail for res in results if res.detail is not None]
-    per_rep = pd.DataFrame([{"replication": d.replication, **d.metrics} for d in details])
-    series = pd.concat([d.timeseries.assign(replication=d.replication) for d in details],
-                       ignore_index=True)
-    won = [d.won_deals.assign(replication=d.replication) for d in details
-           if d.won_deals is not None]
-    won_deals = pd.concat(won, ignore_index=True) if won else pd.DataFrame(
-        columns=["won_time", "value", "cycle_days", "replication"])
-    return Runs(label, scenario, seed, per_rep, series, won_deals)
-
-
-def paired_difference(reference: pd.DataFrame, other: pd.DataFrame, metric: str
-                      ) -> dict[str, Any]:
-    """``other - reference`` of one metric, replication by replication, with its 95% CI.
-
-    Args:
-        reference: per-replication table (``replication`` and ``metric``) of the reference.
-        other: the same of the plan compared with it.
-        metric: the metric's name.
-
-    Returns:
-        ``reference``, ``other`` (means over the paired replications),
-        ``difference``, ``ci_low``, ``ci_high``, ``relative`` (difference over the
-        reference's mean), ``verdict`` (:func:`sim.results.directions.verdict`) and ``n``.
-    """
-    pairs = reference[["replication", metric]].merge(
-        other[["replication", metric]], on="replication", suffixes=("_ref", "_other"))
-    a = pairs[f"{metric}_ref"].to_numpy(dtype=float)
-    b = pairs[f"{metric}_other"].to_numpy(dtype=float)
-    diff = b - a
-    mean, low, high = mean_ci(diff)
-    ref_mean = float(np.nanmean(a)) if np.any(~np.isnan(a)) else math.nan
-    if np.all(diff[~np.isnan(diff)] == 0.0) and np.any(~np.isnan(diff)):
-        low = high = 0.0  # identical plans: no difference, not an undefined one
-    relative = mean / abs(ref_mean) if ref_mean and not math.isnan(ref_mean) else math.nan
-    return {
-        "reference": ref_mean,
-        "other": float(np.nanmean(b)) if np.any(~np.isnan(b)) else math.nan,
-        "difference": mean, "ci_low": low, "ci_high": high, "relative": relative,
-        "verdict": verdict(metric, low, high), "n": int(np.sum(~np.isnan(diff))),
-    }
+    run = run_replications(scenario, replications, seed, executor=executor, label=label)
+    return Runs.of(label, run)
 
 
 # The comparison's rows after the horizon's revenue, in the order people read them.
@@ -501,15 +481,23 @@ class Comparison:
 
     def row(self, metric: str) -> pd.Series:
         """The differences row of one metric."""
-        return self.differences.set_index("metric").loc[metric]
+        return self.differences.set_index("metric").loc[[metric]].iloc[0]
 
 
-def _difference_row(metric: str, label: str, baseline: Runs, yours: Runs) -> dict[str, Any]:
-    d = paired_difference(baseline.per_replication, yours.per_replication, metric)
-    return {"metric": metric, "label": label, "kind": info(metric).kind,
-            "baseline": d["reference"], "yours": d["other"], "difference": d["difference"],
-            "ci_low": d["ci_low"], "ci_high": d["ci_high"], "relative": d["relative"],
-            "verdict": d["verdict"], "n": d["n"]}
+def difference_row(metric: str, label: str, baseline: Runs, yours: Runs) -> dict[str, Any]:
+    """Yours minus the baseline on one metric, paired by replication, as a table row.
+
+    Returns:
+        ``metric``, ``label``, ``kind``, ``baseline`` and ``yours`` (means),
+        ``difference``, ``ci_low``, ``ci_high`` (its 95% CI), ``relative``
+        (difference over the baseline's mean), ``verdict``
+        (:func:`sim.results.directions.verdict`) and ``n`` (pairs used).
+    """
+    d = paired_by_replication(yours.per_replication, baseline.per_replication, metric)
+    return {"metric": metric, "label": label, "kind": describe(metric).kind,
+            "baseline": d.reference_mean, "yours": d.other_mean, "difference": d.mean,
+            "ci_low": d.ci_low, "ci_high": d.ci_high, "relative": d.relative,
+            "verdict": verdict(metric, d.ci_low, d.ci_high), "n": d.n}
 
 
 def compare(baseline: Runs, yours: Runs, horizon: Horizon) -> Comparison:
@@ -518,17 +506,17 @@ def compare(baseline: Runs, yours: Runs, horizon: Horizon) -> Comparison:
     Both runs must come from the same seed and replication indices (common
     random numbers) and be run for ``horizon.days``.
     """
-    rows = [_difference_row(horizon.metric, f"Revenue, {horizon.title}", baseline, yours)]
+    rows = [difference_row(horizon.metric, f"Revenue, {horizon.title}", baseline, yours)]
     for metric in COMPARE_METRICS:
-        label = info(metric).label
+        label = describe(metric).label
         if metric in ("contribution", "total_cost"):
             label = f"{label}, {horizon.title}"
-        rows.append(_difference_row(metric, label, baseline, yours))
+        rows.append(difference_row(metric, label, baseline, yours))
     differences = pd.DataFrame(rows)
     windows = []
     for h in HORIZONS:
         if h.days <= horizon.days:
-            row = _difference_row(h.metric, f"Revenue, {h.title}", baseline, yours)
+            row = difference_row(h.metric, f"Revenue, {h.title}", baseline, yours)
             windows.append({"window": h.label, "days": h.days, **row})
     by_horizon = pd.DataFrame(windows)
     metrics = [c for c in baseline.per_replication.columns if c != "replication"]
@@ -540,7 +528,11 @@ def compare(baseline: Runs, yours: Runs, horizon: Horizon) -> Comparison:
 # --- the takeaway ------------------------------------------------------------------
 
 
-def _significant(row: pd.Series | dict[str, Any]) -> int:
+# A row of a differences table: a pandas row, or the same as a dict.
+Row: TypeAlias = "pd.Series[Any] | Mapping[Hashable, Any]"
+
+
+def _significant(row: Row) -> int:
     """+1 if the difference's CI is above 0, -1 if below, 0 otherwise."""
     low, high = row["ci_low"], row["ci_high"]
     if low is None or high is None or math.isnan(low) or math.isnan(high):
@@ -548,11 +540,11 @@ def _significant(row: pd.Series | dict[str, Any]) -> int:
     return 1 if low > 0 else -1 if high < 0 else 0
 
 
-def _more_less(row: pd.Series | dict[str, Any]) -> str:
+def _more_less(row: Row) -> str:
     return "more" if row["difference"] > 0 else "less"
 
 
-def _relative(row: pd.Series | dict[str, Any]) -> str:
+def _relative(row: Row) -> str:
     rel = row["relative"]
     return "" if rel is None or math.isnan(rel) else f"{100 * rel:+.0f}%; "
 
@@ -568,8 +560,8 @@ def takeaway(differences: pd.DataFrame, by_horizon: pd.DataFrame, horizon: Horiz
     """
     if identical:
         return "Your plan is the baseline: move a lever and watch what changes."
-    rows = differences.set_index("metric")
-    main = rows.loc[horizon.metric]
+    rows = {row["metric"]: row for row in differences.to_dict("records")}
+    main = rows[horizon.metric]
     sign = _significant(main)
     ci = (f"95% CI {signed_money(main['ci_low'])} to "
           f"{signed_money(main['ci_high'])}")
@@ -580,10 +572,10 @@ def takeaway(differences: pd.DataFrame, by_horizon: pd.DataFrame, horizon: Horiz
     else:
         text = (f"Over {horizon.words} your plan's revenue is within noise of the baseline "
                 f"({signed_money(main['difference'])}; {ci})")
-    flips = [w for _, w in by_horizon.iterrows()
+    flips = [w for w in by_horizon.to_dict("records")
              if w["metric"] != horizon.metric and _significant(w) and _significant(w) != sign]
-    contribution = rows.loc["contribution"]
-    cycle = rows.loc["cycle_days_median"]
+    contribution = rows["contribution"]
+    cycle = rows["cycle_days_median"]
     if flips:
         w = flips[0]
         lead = "but" if sign else "yet"
@@ -616,7 +608,7 @@ def horizon_words(label: str) -> str:
 
 
 def _tagged(runs: Sequence[Runs], attribute: str) -> pd.DataFrame:
-    frames = [getattr(r, attribute).assign(scenario=r.label) for r in runs]
+    frames: list[pd.DataFrame] = [getattr(r, attribute).assign(scenario=r.label) for r in runs]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -652,7 +644,7 @@ def cycle_rows(runs: Sequence[Runs]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def verdict_word(row: pd.Series | dict[str, Any]) -> str:
+def verdict_word(row: Row) -> str:
     """A verdict for a table cell: ``better``, ``worse``, ``higher``, ``within noise``, ``same``."""
     word = str(row["verdict"])
     if word == "no detectable difference":

@@ -18,7 +18,6 @@ their inputs and run on a pool of local processes kept for the app's life.
 from __future__ import annotations
 
 import html
-import math
 import os
 import re
 import secrets
@@ -28,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import astuple
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -37,6 +37,7 @@ from sim.apps.workshop import export as ex
 from sim.apps.workshop import game as gm
 from sim.apps.workshop import logic as lg
 from sim.experiments.executors import Executor, ProcessExecutor, SerialExecutor, available_cores
+from sim.report.format import fmt, fmt_param, fmt_range
 
 T = TypeVar("T")
 SEED = 20240601
@@ -133,33 +134,18 @@ def big_table(rows: list[dict[str, str]], numeric: set[str], first: bool = False
         st.markdown(table, unsafe_allow_html=True)
 
 
+def _money(value: float) -> str:
+    return fmt(value, "money")
+
+
 def value_text(value: float, kind: str) -> str:
-    """A metric's value for a card."""
-    if kind == "money":
-        return lg.money(value)
-    if value is None or math.isnan(value):
-        return "-"
-    if kind == "count":
-        return f"{value:,.0f}"
-    if kind == "days":
-        return f"{value:.0f} days"
-    if kind == "hours":
-        return f"{value:.1f} h"
-    if kind == "percent":
-        return f"{100 * value:.1f}%"
-    return f"{value:.3g}"
+    """A metric's value for a card (:func:`sim.report.format.fmt`)."""
+    return fmt(value, kind)
 
 
 def signed_text(value: float, kind: str) -> str:
     """A difference for a card's delta."""
-    if value is None or math.isnan(value):
-        return "-"
-    if kind == "money":
-        return lg.signed_money(value)
-    sign = "+" if value > 0 else "-" if value < 0 else "±"
-    if kind == "percent":
-        return f"{sign}{100 * abs(value):.1f} pp"
-    return sign + value_text(abs(value), kind)
+    return fmt(value, kind, signed=True)
 
 
 def lever_widget(spec: lg.LeverSpec, key: str, container: Any = st) -> Any:
@@ -169,7 +155,7 @@ def lever_widget(spec: lg.LeverSpec, key: str, container: Any = st) -> Any:
         grid = [spec.low + i * spec.step for i in range(steps + 1)]
         current = st.session_state.get(key)
         options = sorted(set(grid) | ({current} if current is not None else set()))
-        return container.select_slider(spec.label, options=options, format_func=lg.money,
+        return container.select_slider(spec.label, options=options, format_func=_money,
                                        key=key, help=spec.help)
     if spec.kind == "percent":
         return container.slider(spec.label, 0, 100, step=1, format="%d%%", key=key,
@@ -363,11 +349,10 @@ def horizon_table(comparison: lg.Comparison) -> None:
     """Who wins at each window up to the horizon."""
     rows = []
     for _, w in comparison.by_horizon.iterrows():
-        rows.append({"Revenue over": str(w["window"]), "Baseline": lg.money(w["baseline"]),
-                     "Your plan": lg.money(w["yours"]),
-                     "Difference": lg.signed_money(w["difference"]),
-                     "95% CI": f"{lg.signed_money(w['ci_low'])} to "
-                               f"{lg.signed_money(w['ci_high'])}",
+        rows.append({"Revenue over": str(w["window"]), "Baseline": fmt(w["baseline"], "money"),
+                     "Your plan": fmt(w["yours"], "money"),
+                     "Difference": fmt(w["difference"], "money", signed=True),
+                     "95% CI": fmt_range(w["ci_low"], w["ci_high"], "money", signed=True),
                      "Verdict": lg.verdict_word(w)})
     if len(rows) > 1:
         st.markdown("#### Who wins at each horizon")
@@ -436,7 +421,7 @@ def game_screen() -> None:
     if not game.finished:
         start, end = gm.round_days(game.next_round)
         st.markdown(f"### Round {game.next_round} of {setup.rounds}: set the levers "
-                    f"(days {start:g} to {end:g})")
+                    f"(days {fmt_param(start)} to {fmt_param(end)})")
         play_form(game)
     else:
         debrief_view(game)
@@ -476,9 +461,9 @@ def leaderboard_view(game: gm.Game) -> None:
     st.markdown(f"### Leaderboard, round {last.number} of {game.setup.rounds}")
     takeaway_box(gm.round_summary(last), "round_summary", "game")
     rows = [{"#": str(r["rank"]), "Team": str(r["team"]),
-             "Contribution this quarter": lg.money(r["contribution_round"]),
-             "Revenue this quarter": lg.money(r["revenue_round"]),
-             "Contribution to date": lg.money(r["contribution_to_date"]),
+             "Contribution this quarter": fmt(r["contribution_round"], "money"),
+             "Revenue this quarter": fmt(r["revenue_round"], "money"),
+             "Contribution to date": fmt(r["contribution_to_date"], "money"),
              "Changes this round": str(r["changes"])}
             for _, r in last.leaderboard.iterrows()]
     big_table(rows, {"Contribution this quarter", "Revenue this quarter",
@@ -517,9 +502,9 @@ def debrief_view(game: gm.Game) -> None:
     with st.container(key="debrief_sentences"):
         st.markdown("\n".join(f"- {sentence}" for sentence in d.sentences))
     rows = [{"Team": str(r["team"]),
-             "Contribution, game": lg.money(r["contribution_game"]),
+             "Contribution, game": fmt(r["contribution_game"], "money"),
              "Rank, game": str(r["rank_game"]),
-             f"Contribution, {long_words}": lg.money(r["contribution_long"]),
+             f"Contribution, {long_words}": fmt(r["contribution_long"], "money"),
              f"Rank, {long_words}": str(r["rank_long"]),
              "Brand equity": f"{r['brand_equity_game']:.2f} → {r['brand_equity_long']:.2f}"}
             for _, r in d.table.iterrows()]
@@ -566,7 +551,7 @@ def export_screen() -> None:
                        file_name=f"workshop-{stamp}.html", mime="text/html", type="primary",
                        key="download", on_click="ignore")
     if st.button("Save a copy in reports/", key="save"):
-        path = ex.write_session(export_session(), ex.default_export_path(lg.ROOT / "reports"))
+        path = ex.write_session(export_session(), ex.default_export_path(Path.cwd() / "reports"))
         st.success(f"Saved: {path}")
     st.caption("One self-contained page: figures embedded, no script, no network. It opens "
                "offline in any browser and can be mailed to the room.")

@@ -1,4 +1,4 @@
-"""Command-line interface: ``run``, ``compare``, ``sweep``, ``optimize``, ``validate``, ``schema``.
+"""Command-line interface: run, compare, sweep, optimize, calibrate, validate, schema, workshop.
 
 Bad input (a missing file, bad YAML, an unknown key, a value out of range, a
 bad option) prints one line on stderr and exits with code 2; nothing is
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     from tqdm import tqdm
 
+    from sim.experiments.decisions import DecisionSpec
     from sim.experiments.designs import Spec, Stopping
     from sim.experiments.executors import Execution
     from sim.experiments.store import ExperimentStore
@@ -140,9 +141,18 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default: reports/<name>-<timestamp>)")
     run.add_argument("--json", action="store_true",
                      help="print one JSON object with every metric's mean and 95%% CI")
+    run.add_argument("--export-crm", type=Path, metavar="DIR",
+                     help="also write replication 0 as a CRM export (leads, opportunities, "
+                     "stage history, spend CSV files) into DIR, a new or empty folder; "
+                     "turns on per-lead records (record_leads)")
     run.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     _add_execution_options(run)
     _add_experiment_parsers(sub)
+
+    # Listed here for --help only: main() hands everything after the word to
+    # sim.calibration's own parser, which owns the command's options and its --help.
+    sub.add_parser("calibrate", add_help=False,
+                   help="fit a scenario to a company's CRM export")
 
     val = sub.add_parser("validate", help="check a scenario file (exit 0 if valid, 2 if not)")
     val.add_argument("file", type=Path)
@@ -164,7 +174,8 @@ def _load(args: argparse.Namespace, file: Path | None = None) -> Scenario:
     from sim.scenario.loading import load_scenario
 
     overrides: list[str] = list(args.sets)
-    scenario = load_scenario(args.file if file is None else file, overrides)
+    path = args.file if file is None else file
+    scenario = _described(load_scenario(path, overrides), path, overrides)
     extra: dict[str, Any] = {}
     for option, key in (("replications", "replications"), ("seed", "seed"),
                         ("horizon_days", "horizon_days")):
@@ -179,6 +190,22 @@ def _load(args: argparse.Namespace, file: Path | None = None) -> Scenario:
         raise UsageError(
             f"{option}: expected: {err['msg'].lower()}; got {err['input']!r}"
         ) from None
+
+
+def _described(scenario: Scenario, path: Path, overrides: Sequence[str]) -> Scenario:
+    """The scenario with a description that says what ``--set`` changed.
+
+    The file's description speaks of the file ("8 reps, ..."); a run with
+    ``--set sales.reps=6`` is another scenario, and its reports and written
+    ``scenario.yaml`` must not call it by the file's words alone.
+    """
+    if not overrides:
+        return scenario
+    before = " ".join(scenario.description.split()).rstrip(".")
+    text = f"{Path(path).name} with --set {', '.join(overrides)}"
+    if before:
+        text += f" (the file, before these changes: {before})"
+    return scenario.model_copy(update={"description": text + "."})
 
 
 class _ProgressBar:
@@ -246,6 +273,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         default_reports(), scenario.name)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    if args.export_crm is not None:
+        _check_export_folder(args.export_crm, out_dir)
+        # The export is drawn from per-lead records; keeping them changes no number.
+        scenario = scenario.with_overrides({"record_leads": True})
     execution = _execution(args)
     started = datetime.now().astimezone()
     show = _progress(not args.quiet and sys.stdout.isatty() and sys.stderr.isatty())
@@ -254,6 +285,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         _close_progress(show)
     written = write_run(run, out_dir, started, datetime.now().astimezone())
+    if args.export_crm is not None:
+        from sim.calibration import export_crm
+
+        export_crm(run, args.export_crm, replication=0)
     if args.json:
         print(json.dumps(result_json(run)))
     elif not args.quiet:
@@ -262,7 +297,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         stream = sys.stderr if args.json else sys.stdout
         print(f"Results written to {written}", file=stream)
         print(f"Report: {written / REPORT}", file=stream)
+        if args.export_crm is not None:
+            print(f"CRM export of replication 0 written to {args.export_crm}", file=stream)
     return 0
+
+
+def _check_export_folder(folder: Path, out_dir: Path) -> None:
+    """Refuse an ``--export-crm`` folder that holds anything, before any work is done."""
+    if folder.exists() and not (folder.is_dir() and not any(folder.iterdir())):
+        raise UsageError(f"--export-crm {folder}: exists and is not an empty folder; "
+                         "choose a new folder")
+    if folder.resolve() == out_dir.resolve():
+        raise UsageError(f"--export-crm {folder}: the same folder as --out; choose another")
+
+
+def cmd_calibrate(argv: Sequence[str]) -> int:
+    """Fit a scenario to a CRM export: ``sim.calibration``'s command, with its own options."""
+    from sim.calibration import main_calibrate  # pandas, SciPy and the model: only for this
+
+    return main_calibrate(argv)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -394,9 +447,9 @@ def _add_experiment_parsers(sub: Any) -> None:
         "grid refined around the best point, common random numbers at every value, a "
         "bootstrap CI for the best value and the range that is within noise of it.")
     opt.add_argument("file", nargs="?", type=Path, help="the base scenario file")
-    opt.add_argument("--param", metavar="KEY=LOW:HIGH",
+    opt.add_argument("--param", action="append", default=[], metavar="KEY=LOW:HIGH",
                      help="the parameter and its search interval, e.g. "
-                     "marketing.brand_share=0:1")
+                     "marketing.brand_share=0:1 (repeatable: several levers)")
     opt.add_argument("--objective", metavar="METRIC", help="the metric to optimise, e.g. "
                      "contribution")
     opt.add_argument("--goal", choices=("max", "min"),
@@ -407,6 +460,13 @@ def _add_experiment_parsers(sub: Any) -> None:
                      help="rounds around the best after the first "
                      "(default: {refinements})")
     _add_experiment_options(opt, "value")
+
+    # Decisions under uncertainty (standard library only: start-up stays fast).
+    from sim.apps import decisions_cli
+
+    decisions_cli.add_compare_options(cmp)
+    decisions_cli.add_optimize_options(opt)
+    decisions_cli.add_sensitivity_parser(sub, _add_experiment_options)
 
 
 def _execution(args: argparse.Namespace) -> Execution:
@@ -441,6 +501,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError("compare: expected two or more scenario files; the first is the "
                          "reference")
     scenarios = [_load(args, file) for file in args.files]
+    if args.uncertainty is not None or args.assumptions is not None:
+        from sim.apps.decisions_cli import compare_spec
+
+        uncertain = compare_spec(args, scenarios)
+        return _start(args, uncertain, "compare-" + "-".join(uncertain.labels[:3]))
     spec = CompareSpec.build(scenarios, [str(f) for f in args.files],
                              stopping=_stopping(args, scenarios[0], args.objective))
     return _start(args, spec, "compare-" + "-".join(spec.labels[:3]))
@@ -471,10 +536,14 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         return _resume(args)
     if args.file is None:
         raise UsageError("optimize: expected a scenario file (or --resume DIR)")
-    if args.param is None or args.objective is None:
+    if not args.param or args.objective is None:
         raise UsageError("optimize: expected --param KEY=LOW:HIGH and --objective METRIC")
     base = _load(args, args.file)
-    key, low, high = parse_param(args.param)
+    from sim.apps.decisions_cli import lever_spec, wants_levers
+
+    if wants_levers(args):  # several levers, a budget, a risk or a target
+        return _start(args, lever_spec(args, base), f"optimize-{base.name}")
+    key, low, high = parse_param(args.param[0])
     spec = OptimizeSpec.build(
         base, key, low, high, check_metric(args.objective), args.goal, str(args.file),
         stopping=_stopping(args, base, args.objective),
@@ -483,7 +552,21 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     return _start(args, spec, f"optimize-{base.name}")
 
 
-def _start(args: argparse.Namespace, spec: Spec, name: str) -> int:
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """What would flip it: which assumptions move a result (see sim.apps.decisions_cli)."""
+    from sim.apps.decisions_cli import sensitivity_spec
+
+    if args.resume is not None:
+        return _resume(args)
+    if args.file is None or args.metric is None:
+        raise UsageError("sensitivity: expected a scenario file and --metric METRIC (or "
+                         "--resume DIR)")
+    base = _load(args, args.file)
+    against = None if args.against is None else _load(args, args.against)
+    return _start(args, sensitivity_spec(args, base, against), f"sensitivity-{base.name}")
+
+
+def _start(args: argparse.Namespace, spec: Spec | DecisionSpec, name: str) -> int:
     """Run a new, fully validated experiment into a new results folder."""
     from sim.apps.run_folder import PACKAGES, default_report_dir, environment
     from sim.experiments.designs import CompareSpec
@@ -496,9 +579,10 @@ def _start(args: argparse.Namespace, spec: Spec, name: str) -> int:
     if (out_dir / ExperimentStore.SPEC).exists():
         raise UsageError(f"--out {out_dir}: holds an experiment already; finish it with "
                          f"--resume {out_dir}, or choose another folder")
-    scenarios = (spec.scenarios if isinstance(spec, CompareSpec) else (spec.base,))
-    labels = spec.labels if isinstance(spec, CompareSpec) else (spec.base.name,)
-    files = spec.files if isinstance(spec, CompareSpec) else (spec.file,)
+    several = isinstance(spec, CompareSpec) or hasattr(spec, "scenarios")
+    scenarios = spec.scenarios if several else (spec.base,)  # type: ignore[union-attr]
+    labels = spec.labels if several else (spec.base.name,)  # type: ignore[union-attr]
+    files = spec.files if several else (spec.file,)  # type: ignore[union-attr]
     manifest = {
         "command": spec.command, "scenarios": list(labels), "files": list(files),
         "seed": spec.seed,
@@ -507,6 +591,7 @@ def _start(args: argparse.Namespace, spec: Spec, name: str) -> int:
         "resolved_scenarios": {label: scenario_data(s)
                                for label, s in zip(labels, scenarios, strict=True)},
         **environment((*PACKAGES, "tqdm", "dask", "distributed")),
+        "overrides": list(getattr(args, "sets", [])),
         "started": _now(), "finished": None, "sessions": [],
     }
     execution = _execution(args)
@@ -518,10 +603,12 @@ def _resume(args: argparse.Namespace) -> int:
     """Finish an interrupted experiment from its folder."""
     from pydantic import ValidationError
 
+    from sim.apps.decisions_cli import SPEC_OPTIONS
+    from sim.apps.decisions_cli import spec_from_json as decision_from_json
     from sim.experiments.designs import spec_from_json
     from sim.experiments.store import ExperimentStore
 
-    for option, name in _SPEC_OPTIONS:
+    for option, name in (*_SPEC_OPTIONS, *SPEC_OPTIONS):
         if getattr(args, option, None) not in (None, [], False):
             raise UsageError(f"--resume: {name} cannot be given with it; the experiment's "
                              f"settings are stored in {args.resume / ExperimentStore.SPEC}")
@@ -532,7 +619,7 @@ def _resume(args: argparse.Namespace) -> int:
         raise UsageError(f"--resume {args.resume}: holds a {command}, not a {args.command}; "
                          f"use: {program()} {command} --resume {args.resume}")
     try:
-        spec = spec_from_json(store.spec)
+        spec: Spec | DecisionSpec = decision_from_json(store.spec) or spec_from_json(store.spec)
     except (KeyError, TypeError, ValueError, ValidationError) as exc:
         raise UsageError(f"--resume {args.resume}: {ExperimentStore.SPEC} cannot be used "
                          f"({' '.join(str(exc).split())[:200]})") from None
@@ -543,13 +630,28 @@ def _now() -> str:
     return datetime.now().astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _execute(args: argparse.Namespace, spec: Spec, execution: Execution,
-             open_store: Callable[[], ExperimentStore]) -> int:
-    """Start the executor, then the results folder; run, write the tables, print."""
-    from sim.experiments.executors import open_executor
-    from sim.experiments.experiment import run_experiment, write_results
+def _experiment_steps(spec: Spec | DecisionSpec
+                      ) -> tuple[Callable[..., Any], Callable[..., str], Callable[..., Path]]:
+    """How an experiment runs, reads as text and is drawn (decisions have their own)."""
+    from sim.apps import decisions_cli
+
+    if decisions_cli.is_decision(spec):
+        return decisions_cli.steps()
+    from sim.experiments.experiment import run_experiment
     from sim.report.experiment_report import write_experiment_report
     from sim.report.experiment_text import experiment_table
+
+    return run_experiment, experiment_table, write_experiment_report
+
+
+def _execute(args: argparse.Namespace, spec: Spec | DecisionSpec, execution: Execution,
+             open_store: Callable[[], ExperimentStore]) -> int:
+    """Start the executor, then the results folder; run, write the tables, print."""
+    from sim.experiments.details import replay_details
+    from sim.experiments.executors import open_executor
+    from sim.experiments.experiment import CompareResult, write_results
+
+    run_experiment, experiment_table, write_experiment_report = _experiment_steps(spec)
 
     show = _progress(not args.quiet and sys.stdout.isatty() and sys.stderr.isatty())
     # The executor starts first: a cluster that cannot be reached writes nothing.
@@ -576,8 +678,14 @@ def _execute(args: argparse.Namespace, spec: Spec, execution: Execution,
             session.update(finished=_now(), status="complete")
             store.update_manifest(status="complete", finished=session["finished"],
                                   replications=result.replications, sessions=sessions)
-    # Drawn from the finished tables: the simulation is not run again.
-    report = write_experiment_report(result, store.folder, store.manifest)
+        # The store keeps metrics only: a comparison's over-time views come from its
+        # first replications replayed with the same seeds (sim.experiments.details).
+        details = None
+        if isinstance(result, CompareResult):
+            details = replay_details(result, executor, progress=show)
+            _close_progress(show)
+    # Drawn from the finished tables (and the replayed replications).
+    report = write_experiment_report(result, store.folder, store.manifest, details)
     if args.json:
         print(json.dumps(result.to_json(), allow_nan=False))
     elif not args.quiet:
@@ -592,16 +700,19 @@ def _execute(args: argparse.Namespace, spec: Spec, execution: Execution,
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv:
-        argv = ["run"]
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["run", *argv]  # `run.py --quiet` runs the baseline quietly, like `run.py`
+    if argv[0] == "calibrate":
+        return cmd_calibrate(argv[1:])
     commands = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep,
-                "optimize": cmd_optimize, "validate": cmd_validate, "schema": cmd_schema,
+                "optimize": cmd_optimize, "sensitivity": cmd_sensitivity,
+                "validate": cmd_validate, "schema": cmd_schema,
                 "workshop": cmd_workshop}
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             raise UsageError(f"{program()}: expected a command: run, compare, sweep, optimize, "
-                             "validate or schema (see --help)")
+                             "sensitivity, calibrate, validate, schema or workshop (see --help)")
         return commands[args.command](args)
     except Exception as exc:
         if not _is_bad_input(exc):

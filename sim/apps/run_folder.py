@@ -1,13 +1,17 @@
 """Writing a run's results: tidy CSV tables, the resolved scenario, a manifest, the report.
 
 A run's folder is first written under a hidden temporary name next to its
-destination and then renamed into place, so a folder under ``reports/`` is
-either complete or absent: an interrupted write never leaves half a report.
+destination and then swapped into place whole, so a folder under ``reports/``
+is either complete or absent: an interrupted write never leaves half a report,
+and a run into an earlier run's folder leaves none of that run's files. A
+folder that is not a results folder of this tool is never written into
+(:mod:`sim.experiments.folders`). Every CSV cell is neutralised against
+spreadsheet formulas and every JSON file is standard JSON
+(:mod:`sim.experiments.safe_output`).
 """
 
 from __future__ import annotations
 
-import json
 import platform
 import subprocess
 from collections.abc import Sequence
@@ -18,6 +22,7 @@ from typing import Any
 
 from sim.experiments.jsonable import finite
 from sim.experiments.runner import RunResult
+from sim.experiments.safe_output import dumps, safe_name, write_csv
 from sim.report.files import atomic_folder
 from sim.report.run_report import render_run_report
 from sim.results.catalog import metric_json
@@ -31,7 +36,7 @@ from sim.scenario.schema import Scenario
 __all__ = ["default_report_dir", "environment", "finite", "manifest", "result_json",
            "scenario_yaml", "write_run"]
 
-PACKAGES = ("simpy", "numpy", "pandas", "scipy", "pydantic", "pyyaml")
+PACKAGES = ("leadflow-sim", "simpy", "numpy", "pandas", "scipy", "pydantic", "pyyaml")
 
 
 def result_json(run: RunResult) -> dict[str, Any]:
@@ -54,8 +59,7 @@ def result_json(run: RunResult) -> dict[str, Any]:
 def default_report_dir(reports: Path, name: str, now: datetime | None = None) -> Path:
     """``reports/<name>-<YYYYmmdd-HHMMSS>``, with a suffix if that exists already."""
     now = now or datetime.now()
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name) or "scenario"
-    base = reports / f"{safe}-{now:%Y%m%d-%H%M%S}"
+    base = reports / f"{safe_name(name, max_length=120)}-{now:%Y%m%d-%H%M%S}"
     candidate, k = base, 1
     while candidate.exists():
         k += 1
@@ -65,7 +69,7 @@ def default_report_dir(reports: Path, name: str, now: datetime | None = None) ->
 
 def environment(packages: Sequence[str] = PACKAGES) -> dict[str, Any]:
     """Python and package versions and the git revision (``None`` outside a checkout)."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in packages:
         try:
             versions[pkg] = metadata.version(pkg)
@@ -115,20 +119,21 @@ def write_run(run: RunResult, out_dir: Path, started: datetime, finished: dateti
             packaged ``baseline`` scenario (:func:`sim.scenario.library.default_scenario`),
             or none if it does not load.
     """
-    with atomic_folder(out_dir) as tmp:
-        run.summary.to_csv(tmp / "summary.csv", index=False)
-        run.per_replication.to_csv(tmp / "replications.csv", index=False)
-        run.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+    with atomic_folder(out_dir, replace=True) as tmp:
+        write_csv(run.summary, tmp / "summary.csv")
+        write_csv(run.per_replication, tmp / "replications.csv")
+        write_csv(run.timeseries, tmp / "timeseries.csv")
         if run.leads is not None:
-            run.leads.to_csv(tmp / "leads.csv", index=False)
+            write_csv(run.leads, tmp / "leads.csv")
         (tmp / "scenario.yaml").write_text(scenario_yaml(run.scenario), encoding="utf-8")
-        (tmp / "result.json").write_text(json.dumps(result_json(run), indent=2) + "\n")
+        (tmp / "result.json").write_text(dumps(result_json(run), indent=2) + "\n",
+                                         encoding="utf-8")
         recorded = manifest(run, started, finished)
-        (tmp / "manifest.json").write_text(json.dumps(recorded, indent=2) + "\n")
+        (tmp / "manifest.json").write_text(dumps(recorded, indent=2) + "\n", encoding="utf-8")
         if report:
             if baseline is None:
                 baseline = _default_baseline()
-            render_run_report(run, tmp, baseline, manifest=recorded, existing=out_dir)
+            render_run_report(run, tmp, baseline, manifest=recorded)
     return out_dir
 
 

@@ -16,7 +16,7 @@ import difflib
 import itertools
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -28,9 +28,17 @@ from sim.results.catalog import names as metric_names
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loading import parse_set
 from sim.scenario.overrides import Source, apply_overrides, fixed_key_of, show
+from sim.scenario.scale import check_scale
 from sim.scenario.schema import Scenario
 
 Goal = Literal["max", "min"]
+
+# The most scenarios or grid points an experiment may have, and values an
+# optimisation may try in one round: checked before anything runs, so a typo
+# (two 5001-value axes, --points 100000000) is one line, not a hang.
+MAX_POINTS = 10_000
+MAX_POINTS_PER_ROUND = 1_000
+MAX_REFINEMENTS = 100
 
 
 class ExperimentError(Exception):
@@ -140,9 +148,11 @@ def with_values(base: Scenario, values: Mapping[str, Any], option: str) -> Scena
         ExperimentError: one line naming the option, the key and what is wrong.
     """
     try:
-        return apply_overrides(Scenario, base, values, Source(option), scope="experiment")
+        scenario = apply_overrides(Scenario, base, values, Source(option), scope="experiment")
+        check_scale(scenario, f"{option} {_point_label(values)}")
     except ScenarioError as exc:
         raise ExperimentError(str(exc)) from None
+    return scenario
 
 
 def _number(text: str, option: str) -> Decimal:
@@ -159,7 +169,7 @@ def _plain(value: Decimal, integral: bool) -> int | float:
     return int(value) if integral else float(value)
 
 
-def parse_vary(option: str, max_values: int = 10_000) -> tuple[str, tuple[Any, ...]]:
+def parse_vary(option: str, max_values: int = MAX_POINTS) -> tuple[str, tuple[Any, ...]]:
     """Split ``--vary KEY=VALUES`` into the key and its values.
 
     ``VALUES`` is ``a,b,c`` (each read as YAML, like ``--set``) or
@@ -169,7 +179,8 @@ def parse_vary(option: str, max_values: int = 10_000) -> tuple[str, tuple[Any, .
 
     Raises:
         ExperimentError: a malformed option, a zero step, a step pointing away
-            from ``stop``, or more than ``max_values`` values.
+            from ``stop``, or more than ``max_values`` values. ``a:b`` (one colon)
+            is refused: YAML 1.1 would read ``4:10`` as the base-60 number 250.
     """
     key, sep, raw = option.partition("=")
     key, raw = key.strip(), raw.strip()
@@ -177,6 +188,9 @@ def parse_vary(option: str, max_values: int = 10_000) -> tuple[str, tuple[Any, .
     if not sep or not key or not raw:
         raise ExperimentError(f"{where}: expected KEY=VALUES, e.g. sales.reps=4,6,8 or "
                               "marketing.brand_share=0:1:0.25")
+    if raw.count(":") == 1 and "," not in raw:
+        raise ExperimentError(f"{where}: expected start:stop:step (three numbers, stop "
+                              "included, e.g. 4:10:2) or a list a,b,c")
     if raw.count(":") == 2 and "," not in raw:
         start, stop, step = (_number(part, where) for part in raw.split(":"))
         if step == 0:
@@ -190,7 +204,11 @@ def parse_vary(option: str, max_values: int = 10_000) -> tuple[str, tuple[Any, .
                        and "E" not in str(part).upper() for part in (start, stop, step))
         return key, tuple(_plain(start + i * step, integral) for i in range(count))
     values = []
-    for item in raw.split(","):
+    items = raw.split(",")
+    if len(items) > max_values:
+        raise ExperimentError(f"{where}: gives {len(items)} values; expected at most "
+                              f"{max_values}")
+    for item in items:
         if not item.strip():
             raise ExperimentError(f"{where}: an empty value in the list")
         values.append(parse_set(f"{key}={item}")[1])
@@ -223,16 +241,23 @@ def _point_label(values: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={show(v)}" for k, v in values.items())
 
 
-def build_grid(base: Scenario, axes: Sequence[tuple[str, Sequence[Any]]]) -> list[Point]:
+def build_grid(base: Scenario, axes: Sequence[tuple[str, Sequence[Any]]],
+               max_points: int = MAX_POINTS) -> list[Point]:
     """Every point of the grid (first axis slowest), each validated before anything runs.
 
     Raises:
-        ExperimentError: a key given twice or a point that is not a valid scenario.
+        ExperimentError: a key given twice, more than ``max_points`` points, or
+            a point that is not a valid scenario.
     """
     keys = [key for key, _ in axes]
     for key in keys:
         if keys.count(key) > 1:
             raise ExperimentError(f"--vary {key}: given twice; list every value in one --vary")
+    count = math.prod(len(values) for _, values in axes)
+    if count > max_points:
+        sizes = " x ".join(str(len(values)) for _, values in axes)
+        raise ExperimentError(f"--vary: the grid has {count:,} points ({sizes}); expected at "
+                              f"most {max_points:,}")
     points = []
     for combo in itertools.product(*(values for _, values in axes)):
         values = dict(zip(keys, combo, strict=True))
@@ -420,10 +445,12 @@ class OptimizeSpec:
         """
         check_metric(objective)
         goal = resolve_goal(objective, goal)
-        if points_per_round < 3:
-            raise ExperimentError(f"--points: expected at least 3, got {points_per_round}")
-        if refinements < 0:
-            raise ExperimentError(f"--refinements: expected >= 0, got {refinements}")
+        if not 3 <= points_per_round <= MAX_POINTS_PER_ROUND:
+            raise ExperimentError(f"--points: expected 3 to {MAX_POINTS_PER_ROUND:,}, got "
+                                  f"{points_per_round}")
+        if not 0 <= refinements <= MAX_REFINEMENTS:
+            raise ExperimentError(f"--refinements: expected 0 to {MAX_REFINEMENTS}, got "
+                                  f"{refinements}")
         seed = base.seed if seed is None else seed
         stopping = stopping or Stopping(base.replications, objective=objective)
         if stopping.objective != objective:
@@ -512,7 +539,44 @@ Spec = CompareSpec | SweepSpec | OptimizeSpec
 
 
 def spec_from_json(data: Mapping[str, Any]) -> Spec:
-    """The spec stored in ``experiment.json``, whatever its command."""
-    kinds: dict[str, Any] = {"compare": CompareSpec, "sweep": SweepSpec,
-                             "optimize": OptimizeSpec}
-    return kinds[data["command"]].from_json(data)
+    """The spec stored in ``experiment.json``, whatever its command, checked as when built.
+
+    Raises:
+        ExperimentError: a stored definition that could not have been built
+            (edited by hand, damaged): its scenarios and points are validated
+            here, before anything runs.
+        KeyError, TypeError, ValueError: a definition missing a field or of
+            the wrong shape.
+    """
+    readers: dict[str, Callable[[Mapping[str, Any]], Spec]] = {
+        "compare": CompareSpec.from_json, "sweep": SweepSpec.from_json,
+        "optimize": OptimizeSpec.from_json}
+    spec = readers[data["command"]](data)
+    _check_stored(spec)
+    return spec
+
+
+def _check_stored(spec: Spec) -> None:
+    """Refuse a stored spec that :meth:`build` would not have made."""
+    stopping = spec.stopping
+    for name, value in (("seed", spec.seed), ("replications", stopping.replications),
+                        ("max_replications", stopping.max_replications)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ExperimentError(f"{name}: expected a whole number >= 0, got {value!r}")
+    if isinstance(spec, CompareSpec):
+        labels = spec.labels
+        if (len(labels) != len(spec.scenarios) or len(labels) < 2 or len(labels) > MAX_POINTS
+                or not all(isinstance(label, str) for label in labels)
+                or len(set(labels)) != len(labels)):
+            raise ExperimentError("labels: expected one unique name per scenario")
+    elif isinstance(spec, SweepSpec):
+        if not spec.axes or spec.goal not in (None, "max", "min"):
+            raise ExperimentError("axes, goal: expected at least one axis and max, min or null")
+        spec.points()  # every point validated, the grid's size too
+    else:
+        if spec.goal not in ("max", "min") or not spec.low < spec.high or not (
+                1 <= spec.bootstrap <= 100_000):
+            raise ExperimentError("goal, low, high, bootstrap: out of range")
+        OptimizeSpec.build(spec.base, spec.parameter, spec.low, spec.high, spec.objective,
+                           spec.goal, spec.file, spec.seed, spec.stopping,
+                           spec.points_per_round, spec.refinements, spec.bootstrap)

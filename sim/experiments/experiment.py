@@ -39,8 +39,10 @@ from sim.experiments.designs import (
 )
 from sim.experiments.executors import Executor, Task, TaskResult
 from sim.experiments.jsonable import finite, json_value
+from sim.experiments.safe_output import safe_names
 from sim.experiments.statistics import mean_ci, paired_difference, summarise
 from sim.experiments.store import ExperimentStore
+from sim.model.streams import bootstrap_stream
 from sim.results.catalog import metric_json
 from sim.results.catalog import names as metric_names
 from sim.results.directions import verdict
@@ -221,9 +223,10 @@ class CompareResult:
                 "differences.csv": self.differences}
 
     def scenario_files(self) -> dict[str, Scenario]:
-        """File name -> scenario as run."""
-        return {f"scenarios/{label}.yaml": s
-                for label, s in zip(self.spec.labels, self.spec.scenarios, strict=True)}
+        """File name -> scenario as run (named by its label, made a safe file name)."""
+        return {f"scenarios/{name}.yaml": s
+                for name, s in zip(safe_names(self.spec.labels), self.spec.scenarios,
+                                   strict=True)}
 
     def to_json(self) -> dict[str, Any]:
         """The object printed by ``compare --json`` (NaN as null)."""
@@ -562,11 +565,12 @@ def _bootstrap_best(matrix: np.ndarray, values: Sequence[float], spec: OptimizeS
 
     Each resample draws replication indices with replacement and uses the same
     indices at every value, so the pairing (common random numbers) is kept. The
-    generator has its own key under the experiment's seed: the interval is
-    reproducible and draws nothing from the replications' streams.
+    generator has its own branch of the experiment's seed tree
+    (:func:`sim.model.streams.bootstrap_stream`): the interval is reproducible
+    and shares no numbers with any replication's streams.
     """
     n = matrix.shape[1]
-    rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(0, 1)))
+    rng = bootstrap_stream(spec.seed)
     picks = rng.integers(0, n, size=(spec.bootstrap, n))
     resampled = matrix[:, picks]  # values x resamples x replications
     with warnings.catch_warnings():

@@ -14,6 +14,14 @@ append-only log is written whole to a temporary name and renamed into place
 (``os.replace``), so a reader never sees half a file. A kill in the middle of
 appending can leave a torn last line; :meth:`ExperimentStore.open` ignores it
 (and the first new append removes it), and that replication is simply run again.
+
+A new folder appears whole and replaces an earlier results folder whole
+(:mod:`sim.experiments.folders`); a folder of anything else is refused. One
+process at a time works in a folder: a second ``--resume`` of it is refused
+while the first runs (an operating-system lock on ``experiment.json``).
+Every file name is checked to stay inside the folder, every CSV cell is
+neutralised against spreadsheet formulas and every JSON file is standard JSON
+(:mod:`sim.experiments.safe_output`).
 """
 
 from __future__ import annotations
@@ -31,7 +39,16 @@ from typing import IO, Any
 
 import pandas as pd
 
+from sim.experiments.folders import (
+    FolderError,
+    FolderLock,
+    check_out,
+    replace_folder,
+    sweep_leftovers,
+    temporary_folder,
+)
 from sim.experiments.jsonable import finite
+from sim.experiments.safe_output import dumps, inside, write_csv
 
 # Bumped when the files change shape, so an old folder is refused, not misread.
 STORE_FORMAT = 1
@@ -59,7 +76,9 @@ def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     The data is flushed to disk before the rename, so after a crash ``path`` is
     either the old file or the complete new one.
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # The process id in the name lets the next opening of the folder tell the
+    # leftovers of a killed process (sim.experiments.folders.sweep_leftovers).
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=path.parent)
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8",
                        newline=None if "b" in mode else "") as f:
@@ -82,8 +101,27 @@ def _encode(point: str, replication: int, metrics: Mapping[str, float]) -> str:
     return json.dumps(data, allow_nan=False, separators=(",", ":")) + "\n"
 
 
+def _read_manifest(path: Path) -> dict[str, Any]:
+    """The manifest as a mapping whose ``sessions`` is a list; ``{}`` if it is unreadable.
+
+    A damaged manifest is rewritten when the resumed session starts: it
+    records what ran, nothing the experiment's results depend on.
+    """
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(manifest, dict):
+        return {}
+    if not isinstance(manifest.get("sessions", []), list):
+        manifest["sessions"] = []
+    return manifest
+
+
 def _decode(line: str) -> tuple[tuple[str, int], dict[str, float]]:
     data = json.loads(line)
+    if not isinstance(data, dict) or not isinstance(data.get("metrics"), dict):
+        raise ValueError("not a replication")
     metrics = {k: math.nan if v is None else float(v) for k, v in data["metrics"].items()}
     return (str(data["point"]), int(data["replication"])), metrics
 
@@ -115,39 +153,50 @@ class ExperimentStore:
         # The log's good lines when its last line was torn: written back before
         # the next append, so opening a folder (and refusing it) writes nothing.
         self._repaired_log = repaired_log
+        self._lock: FolderLock | None = None
 
     # --- creating and opening ------------------------------------------------------------
 
     @classmethod
     def create(cls, folder: Path, spec: dict[str, Any], manifest: dict[str, Any]
                ) -> ExperimentStore:
-        """Start a new results folder (new, or an existing one without an experiment).
+        """Start a new results folder, locked by this process until :meth:`close`.
+
+        The folder appears whole (definition, empty log, manifest) or not at
+        all; it may be new, empty, or an earlier results folder of this tool
+        that holds no experiment, which it then replaces whole.
 
         Raises:
-            StoreError: ``folder`` is a file or already holds an experiment.
+            StoreError: ``folder`` is a file, holds an experiment already, or
+                is a folder of something else.
         """
         if folder.exists() and not folder.is_dir():
             raise StoreError(f"--out {folder}: exists and is not a folder")
         if (folder / cls.SPEC).exists():
             raise StoreError(f"--out {folder}: holds an experiment already; finish it with "
                              f"--resume {folder}, or choose another folder")
+        try:
+            check_out(folder)
+        except FolderError as exc:
+            raise StoreError(str(exc)) from None
         spec = {"format": STORE_FORMAT, **spec}
         manifest = {"status": "running", **manifest}
-        if folder.exists():
-            store = cls(folder, spec, {}, manifest)
-            store._write_start()
-            return store
-        # A new folder appears whole (definition, empty log, manifest) or not at all.
         folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        tmp = temporary_folder(folder)
+        lock = None
         try:
             cls(tmp, spec, {}, manifest)._write_start()
-            os.replace(tmp, folder)
+            # Locked before it appears: the lock follows experiment.json into place.
+            lock = FolderLock(tmp / cls.SPEC, f"--out {folder}")
+            replace_folder(tmp, folder)
         except BaseException:
+            if lock is not None:
+                lock.release()
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _fsync_dir(folder.parent)
-        return cls(folder, spec, {}, manifest)
+        store = cls(folder, spec, {}, manifest)
+        store._lock = lock
+        return store
 
     def _write_start(self) -> None:
         self.write_json(self.SPEC, self.spec)
@@ -169,17 +218,28 @@ class ExperimentStore:
         except FileNotFoundError:
             raise StoreError(f"{where}: no {cls.SPEC}; expected a folder written by "
                              "compare, sweep or optimize") from None
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"{where}: {cls.SPEC} cannot be read ({exc})") from None
+        except (OSError, ValueError, RecursionError) as exc:
+            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise StoreError(f"{where}: {cls.SPEC} cannot be read ({reason})") from None
         if not isinstance(spec, dict) or spec.get("format") != STORE_FORMAT:
             raise StoreError(f"{where}: {cls.SPEC} is not of format {STORE_FORMAT}; it was "
                              "written by another version")
         try:
-            manifest = json.loads((folder / cls.MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            manifest = {}  # rewritten when the resumed session starts
-        results, repaired = cls._read_log(folder / cls.LOG, where)
-        return cls(folder, spec, results, manifest, repaired)
+            lock = FolderLock(folder / cls.SPEC, where)
+        except FolderError as exc:
+            raise StoreError(str(exc)) from None
+        try:
+            manifest = _read_manifest(folder / cls.MANIFEST)
+            results, repaired = cls._read_log(folder / cls.LOG, where)
+            # This process holds the lock: temporary files of a killed one can go.
+            sweep_leftovers(folder)
+            sweep_leftovers(folder.parent)
+        except BaseException:
+            lock.release()
+            raise
+        store = cls(folder, spec, results, manifest, repaired)
+        store._lock = lock
+        return store
 
     @classmethod
     def _read_log(cls, path: Path, where: str
@@ -199,7 +259,7 @@ class ExperimentStore:
                 if not line.endswith("\n"):
                     raise ValueError("no line end")
                 key, metrics = _decode(line)
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 if number == len(lines):  # torn by a kill mid-write: run it again
                     break
                 raise StoreError(f"{where}: {cls.LOG} line {number} is damaged") from None
@@ -225,31 +285,64 @@ class ExperimentStore:
 
     def write_json(self, name: str, data: Any) -> None:
         """Write ``data`` as indented strict JSON to ``name`` in the folder, atomically."""
-        with atomic_file(self.folder / name) as f:
-            f.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
+        with atomic_file(inside(self.folder, name)) as f:
+            f.write(dumps(data, indent=2) + "\n")
 
     def write_text(self, name: str, text: str) -> None:
         """Write text to ``name`` (sub-folders are created), atomically."""
-        path = self.folder / name
+        path = inside(self.folder, name)
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_file(path) as f:
             f.write(text)
 
     def write_csv(self, name: str, table: pd.DataFrame) -> None:
-        """Write a table to ``name`` as CSV without the index, atomically."""
-        with atomic_file(self.folder / name) as f:
-            table.to_csv(f, index=False, lineterminator="\n")
+        """Write a table to ``name`` as CSV without the index, cells neutralised, atomically."""
+        with atomic_file(inside(self.folder, name)) as f:
+            write_csv(table, f)
 
     def update_manifest(self, **fields: Any) -> None:
         """Merge ``fields`` into the manifest and write it atomically."""
         self.manifest.update(fields)
         self.write_json(self.MANIFEST, self.manifest)
 
+    def version_change(self, current: Mapping[str, str | None]) -> str | None:
+        """How ``current`` differs from the versions that wrote this folder, or ``None``.
+
+        The manifest records the version and git revision the experiment
+        started with (``packages["leadflow-sim"]``, ``git_revision``) and those
+        of every session that added to it (``sessions[*].version``,
+        ``git_revision``).
+
+        Args:
+            current: ``{"version": ..., "git_revision": ...}`` of this process.
+
+        Returns:
+            ``"version 0.1.0, now 0.2.0"`` (or the git revisions) for the first
+            recorded value that differs; ``None`` if none does (a value the
+            folder does not record is not compared).
+        """
+        packages = self.manifest.get("packages")
+        recorded: list[dict[str, Any]] = [{
+            "version": packages.get("leadflow-sim") if isinstance(packages, dict) else None,
+            "git_revision": self.manifest.get("git_revision"),
+        }]
+        recorded += [s for s in self.manifest.get("sessions", []) if isinstance(s, dict)]
+        for field, label in (("version", "version"), ("git_revision", "git revision")):
+            now = current.get(field)
+            for entry in recorded:
+                before = entry.get(field)
+                if before is not None and before != now:
+                    return f"{label} {before}, now {now}"
+        return None
+
     def close(self) -> None:
-        """Close the log file."""
+        """Close the log file and release the folder's lock."""
         if self._log is not None:
             self._log.close()
             self._log = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> ExperimentStore:
         return self

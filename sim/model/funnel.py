@@ -46,6 +46,7 @@ import simpy
 
 from sim.model import variates as dist
 from sim.model.arrivals import daily_counts, times_within_days
+from sim.model.effort import RepBookings
 from sim.model.luck import Luck, transform_rows
 from sim.model.mechanisms import (
     discount,
@@ -53,7 +54,6 @@ from sim.model.mechanisms import (
     nurture_crossing_days,
     pull_forward_close,
     quality_odds,
-    response_decay,
     scale_odds_scalar,
 )
 from sim.model.policy import Policy
@@ -61,6 +61,7 @@ from sim.model.records import LeadBlock, LeadTotals, Outcome, Reason, Source
 from sim.model.reps import RepPool
 from sim.model.spend import SpendPlan, build_spend_plan
 from sim.model.streams import Streams
+from sim.model.trust import LeadTrust
 from sim.scenario.schema import ResolvedScenario, Scenario
 
 # A block of leads spans whole days: about this many leads, at most this many days.
@@ -116,6 +117,8 @@ class FunnelModel:
             self.env, scenario.sales.reps, scenario.sales.slots_per_rep, self._expired_waiting
         )
         self.feedback_items = 0.0
+        self.bookings = RepBookings(scenario.sales.reps)  # effort against quota
+        self.trust = LeadTrust(self.policies[0].mql_trust_reference_quality, self.env.now)
         self._feedback_due: list[tuple[float, float]] = []  # (response time, feedback) heap
 
     # -- helpers ---------------------------------------------------------------
@@ -359,7 +362,8 @@ class FunnelModel:
             if math.isnan(block.mql_time[i]):
                 block.mql_time[i] = t_mql
             p = self.policy_at(t_mql)
-            p_follow = p.follow_up_rate * (1.0 - p.neglect_under_load * reps.load())
+            p_follow = (p.follow_up_rate * (1.0 - p.neglect_under_load * reps.load())
+                        * self.trust.follow_up_factor(t_mql, p))
             if row[Luck.FOLLOW_UP] >= p_follow:
                 self._finish(lead, Outcome.NEVER_CONTACTED, Reason.NOT_FOLLOWED_UP, t_mql)
                 return
@@ -386,20 +390,17 @@ class FunnelModel:
             # first response, qualification and (if qualified) every pipeline
             # stage are decided now, and the lead sleeps once, until the rep
             # lets it go. What happens on the way is recorded with its own time.
-            t_response = t_assigned
-            if p.response_hours_mean > 0:
-                unit = math.exp(p.response_sigma * row[Luck.RESPONSE]
-                                - 0.5 * p.response_sigma**2)
-                t_response = t_assigned + unit * p.response_hours_mean / 24.0
+            t_response = t_assigned + p.response_delay_hours(row[Luck.RESPONSE]) / 24.0
             hours = (t_response - t_mql) * 24.0
             if t_response < self.horizon:
                 block.first_response_hours[i] = hours
                 # Sales feeds back on the lead when it responds (see _feedback_items).
                 heapq.heappush(self._feedback_due, (t_response, p.feedback_gain))
+            self.trust.observe(t_response, quality)  # sales judges the lead as it responds
             chance = scale_odds_scalar(
                 p.qualify_probability,
                 quality_odds(quality, p.quality_odds_weight) * p.qualify_odds_multiplier,
-            ) * float(response_decay(hours, p.decay_half_life_hours, p.decay_floor))
+            ) * p.qualify_multiplier(hours, block.source[i], int(row[Luck.SEGMENT]))
             # Reaching and qualifying takes the rep's time whatever the answer:
             # weak MQLs cost capacity, not only a lost lead.
             qualifying = row[Luck.QUALIFY_DAYS] * p.qualification_days
@@ -409,7 +410,8 @@ class FunnelModel:
                 reps.release(rep)
                 self._finish(lead, Outcome.COLD, Reason.UNQUALIFIED, t_qualified)
                 return
-            close, stage, stage_days, deal = self._pipeline(lead, row, p, t_qualified)
+            effort = self.bookings.effort(rep, t_assigned, p)
+            close, stage, stage_days, deal = self._pipeline(lead, row, p, t_qualified, effort)
             yield from self._sleep_until(close)
             reps.release(rep)
             block.stage_reached[i] = stage
@@ -418,6 +420,7 @@ class FunnelModel:
                 self._finish(lead, Outcome.LOST_IN_SALES, Reason.LOST_AT_STAGE, close)
             else:
                 block.discount[i], block.value[i], block.pushed[i] = deal
+                self.bookings.book(rep, close, deal[1], self.policy_at(close).period_days)
                 self._finish(lead, Outcome.WON, Reason.WON, close)
             return
 
@@ -427,18 +430,27 @@ class FunnelModel:
             yield self.env.timeout(t - self.env.now)
 
     def _pipeline(
-        self, lead: Lead, row: list[float], p: Policy, start: float
+        self, lead: Lead, row: list[float], p: Policy, start: float, effort: float = 1.0
     ) -> tuple[float, int, list[float], tuple[float, float, bool] | None]:
         """Decide every stage of a lead qualified at time ``start``.
 
-        Durations and advance chances use the brand equity on the day each
-        stage starts, so they stay exact although no event marks the stage.
-        Under a plan with a period-end push, a deal that would be won just
-        after a period end may be pulled into the end of the period: the
-        stages it skips are decided again with lower odds (pulled deals are
-        lost more often) and it gets a deeper discount. The outcome is
-        recorded only when the deal closes (a deal open at the horizon is in
-        flight).
+        ``p`` is the policy in force at assignment. Each stage runs under the
+        policy in force when it starts (durations, advance odds, late-stage
+        multipliers), and uses the brand equity on that day, so a change of
+        plan on the timeline reaches deals already in the pipeline and the
+        stages stay exact although no event marks them. Under a plan with a
+        period-end push (the plan in force at that period end), a deal that
+        would be won just after a period end may be pulled into the end of the
+        period: the stages it skips are decided again with lower odds (pulled
+        deals are lost more often) and it gets a deeper discount. The discount
+        follows the plan in force at the close (a pulled deal's push discount,
+        the plan that pulled it). The outcome is recorded only when the deal
+        closes (a deal open at the horizon is in flight).
+
+        ``effort`` is the rep's effort on the deal, chosen when the rep took
+        the lead on (:meth:`sim.model.effort.RepBookings.effort`): it
+        multiplies the advance odds of every stage run under a plan with a
+        quota.
 
         Returns:
             Close time, index of the stage lost at (number of stages if won),
@@ -446,10 +458,14 @@ class FunnelModel:
             ``(discount, value, pulled_forward)``, else ``None``.
         """
         plan = self.plan
+        single = len(self.policies) == 1  # no timeline: one policy throughout
+        policy_at = self.policy_at
         t = start
         segment = int(row[Luck.SEGMENT])
-        quality_mult = quality_odds(row[Luck.QUALITY], p.quality_odds_weight)
-        size = row[Luck.DEAL_SIZE] * p.segment_deal_size[segment]
+        quality = row[Luck.QUALITY]
+        q = p if single else policy_at(start)  # the policy of the stage about to start
+        quality_mult = quality_odds(quality, q.quality_odds_weight)
+        size = row[Luck.DEAL_SIZE] * q.segment_deal_size[segment]
         if start < self.horizon:  # an SQL by the horizon
             block, i = lead
             block.sql_time[i] = start
@@ -457,41 +473,53 @@ class FunnelModel:
         ends: list[float] = []
         chances: list[float] = []
         for j in range(self.stages):
+            if not single and (now := policy_at(t)) is not q:
+                q = now
+                quality_mult = quality_odds(quality, q.quality_odds_weight)
             equity = plan.equity_at(t)
-            late = p.stage_late[j]
-            days = (row[Luck.stage_duration(j)] * p.stage_mean_days[j]
-                    * p.segment_cycle_multiplier[segment]
-                    * (1.0 - p.brand_cycle_reduction * equity)
-                    * (p.cycle_factor_late if late else p.cycle_factor_early))
-            odds = quality_mult * (1.0 + p.brand_win_odds_lift * equity)
+            late = q.stage_late[j]
+            days = (row[Luck.stage_duration(j)] * q.stage_mean_days[j]
+                    * q.segment_cycle_multiplier[segment]
+                    * (1.0 - q.brand_cycle_reduction * equity)
+                    * (q.cycle_factor_late if late else q.cycle_factor_early))
+            odds = quality_mult * (1.0 + q.brand_win_odds_lift * equity)
+            if q.quota_per_rep_period > 0.0:
+                odds *= effort
             if late:
-                odds *= p.late_win_odds_multiplier
+                odds *= q.late_win_odds_multiplier
             t += days
             ends.append(t)
-            chances.append(scale_odds_scalar(p.stage_advance[j], odds))
+            chances.append(scale_odds_scalar(q.stage_advance[j], odds))
             if row[Luck.stage_advance(j)] >= chances[j]:
                 return t, j, _stage_days(start, ends), None
+        # The push comes from the plan in force just before the period end the
+        # deal would be pulled into (the period length is fixed during a run).
+        pusher = q
+        if not single:
+            period_end = math.floor(t / q.period_days) * q.period_days
+            pusher = self.policies[max(bisect.bisect_left(self.period_starts, period_end) - 1, 0)]
         pulled = None
-        if p.push_window_days > 0:
+        if pusher.push_window_days > 0:
             pulled = pull_forward_close(
-                start, t, row[Luck.PUSH], p.period_days, p.push_window_days, p.pull_forward_days,
-                p.pull_forward_probability,
+                start, t, row[Luck.PUSH], pusher.period_days, pusher.push_window_days,
+                pusher.pull_forward_days, pusher.pull_forward_probability,
             )
         if pulled is not None:
             t = pulled
             for j, end in enumerate(ends):
                 if end > t:  # a stage rushed at the period end: worse odds
                     ends[j] = t
-                    rushed = scale_odds_scalar(chances[j], p.push_win_odds_factor)
+                    rushed = scale_odds_scalar(chances[j], pusher.push_win_odds_factor)
                     if row[Luck.stage_advance(j)] >= rushed:
                         return t, j, _stage_days(start, ends[: j + 1]), None
-        extra = p.discount_pressure
-        if p.push_window_days > 0 and (
-            pulled is not None or in_push_window(t, p.period_days, p.push_window_days)
-        ):
-            extra += p.push_discount
-        d = discount(p.base_discount, plan.equity_at(t), p.brand_discount_reduction, extra,
-                     p.max_discount)
+        c = q if single else policy_at(t)  # the policy at the close
+        extra = c.discount_pressure
+        if pulled is not None:
+            extra += pusher.push_discount
+        elif c.push_window_days > 0 and in_push_window(t, c.period_days, c.push_window_days):
+            extra += c.push_discount
+        d = discount(c.base_discount, plan.equity_at(t), c.brand_discount_reduction, extra,
+                     c.max_discount)
         return t, self.stages, _stage_days(start, ends), (d, size * (1.0 - d), pulled is not None)
 
 

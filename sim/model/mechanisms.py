@@ -128,38 +128,166 @@ def nurture_crossing_days(
     return out
 
 
-def response_decay(hours: ArrayLike, half_life_hours: float, floor: float) -> FloatArray:
-    """Multiplier on the chance of qualifying a lead first contacted after ``hours``.
+# --- first response: its delay and what a late one costs ---------------------------------
+#
+# The published figures are stated by response-time band (Oldroyd, McElheran &
+# Elkington, HBR 2011): an hour, a day, more. These two cut points are what the
+# scenario's response fields mean, not parameters.
+FIRST_BAND_END_HOURS = 1.0
+SECOND_BAND_END_HOURS = 2.0
+DAY_BAND_START_HOURS = 24.0
 
-    ``floor + (1 - floor) * 0.5 ** (hours / half_life)``: steep in the first
-    hours, then flat (Oldroyd, McElheran & Elkington, HBR 2011: ~7x within an
-    hour vs the next hour, >60x vs a day or more). ``floor = 1`` switches decay off.
+
+def within_band(position: float, shape: float) -> float:
+    """Where a response falls inside its band, as a fraction of the band's width.
+
+    ``position ** shape`` for a uniform ``position`` in [0, 1): the responses of
+    a band have the density ``(x ** (1 / shape - 1)) / shape`` over its width
+    ``x``. Shape 1 spreads them evenly; 2 puts half of them in the first quarter
+    of the band; 0.5 puts 44% of them in its last quarter (bunched towards a
+    deadline). Conditioned on any first part of the band, the shape is the same.
     """
-    h = np.maximum(np.asarray(hours, dtype=np.float64), 0.0)
-    if floor >= 1.0:
-        return np.ones_like(h)
-    if half_life_hours <= 0.0:
-        return np.where(h > 0.0, floor, 1.0)
-    return floor + (1.0 - floor) * np.exp2(-h / half_life_hours)
+    return float(position**shape)
 
 
-def mean_response_decay(
-    start_hours: float, end_hours: float, half_life_hours: float, floor: float
+def unmanaged_response_hours(
+    u: float, within_1h: float, within_24h: float, tail_mean_hours: float, shape: float
 ) -> float:
-    """Average of :func:`response_decay` over contact times in ``[start, end)``.
+    """First-response delay with no SLA, for the lead whose response luck is ``u``.
 
-    Used to compare the model with Oldroyd et al.'s ratios, which are between
-    response-time *bands*, not instants. ``end = inf`` averages the tail as its
-    limit, the floor.
+    The quantile function of a banded distribution stated by observables: a
+    share ``within_1h`` of responses in the first hour, ``within_24h`` within a
+    day, the rest after a day with mean ``tail_mean_hours`` (24 h plus an
+    exponential). Inside the first hour and between 1 h and 24 h the
+    responses are spread by :func:`within_band`.
+
+    Args:
+        u: uniform in [0, 1); a larger ``u`` is a later response.
+        within_1h: share of responses within an hour.
+        within_24h: share within 24 hours (at least ``within_1h``).
+        tail_mean_hours: mean delay of the responses after 24 h (above 24).
+        shape: spread of responses inside a band (:func:`within_band`).
+
+    Returns:
+        Hours from the rep taking the lead to the first response.
     """
-    if floor >= 1.0:
+    if u < within_1h:
+        return FIRST_BAND_END_HOURS * within_band(u / within_1h, shape)
+    if u < within_24h:
+        width = DAY_BAND_START_HOURS - FIRST_BAND_END_HOURS
+        return FIRST_BAND_END_HOURS + width * within_band(
+            (u - within_1h) / (within_24h - within_1h), shape)
+    excess = tail_mean_hours - DAY_BAND_START_HOURS
+    return DAY_BAND_START_HOURS - excess * math.log1p(-(u - within_24h) / (1.0 - within_24h))
+
+
+def unmanaged_response_share(
+    hours: float, within_1h: float, within_24h: float, tail_mean_hours: float, shape: float
+) -> float:
+    """Share of responses with no SLA that come within ``hours``.
+
+    The distribution function of :func:`unmanaged_response_hours` (its inverse).
+    """
+    if hours <= 0.0:
+        return 0.0
+    if hours < FIRST_BAND_END_HOURS:
+        return float(within_1h * (hours / FIRST_BAND_END_HOURS) ** (1.0 / shape))
+    if hours < DAY_BAND_START_HOURS:
+        width = DAY_BAND_START_HOURS - FIRST_BAND_END_HOURS
+        return float(within_1h + (within_24h - within_1h) * (
+            (hours - FIRST_BAND_END_HOURS) / width) ** (1.0 / shape))
+    if within_24h >= 1.0:
         return 1.0
-    if math.isinf(end_hours):
-        return floor
-    tau = half_life_hours / math.log(2.0)
-    width = end_hours - start_hours
-    area = tau * (math.exp(-start_hours / tau) - math.exp(-end_hours / tau))
-    return floor + (1.0 - floor) * area / width
+    excess = tail_mean_hours - DAY_BAND_START_HOURS
+    return within_24h + (1.0 - within_24h) * -math.expm1(-(hours - DAY_BAND_START_HOURS) / excess)
+
+
+def first_response_hours(
+    u: float,
+    within_1h: float,
+    within_24h: float,
+    tail_mean_hours: float,
+    shape: float,
+    sla_hours: float | None = None,
+    sla_compliance: float = 0.0,
+) -> float:
+    """First-response delay for the lead whose response luck is ``u``, under an SLA or not.
+
+    An SLA governs the distribution of responses, not only their mean: a share
+    ``sla_compliance`` comes within ``sla_hours``. Responses that met it
+    without the SLA stay as they were; of the others, the ones needed to reach
+    the compliance are brought inside the SLA hours, spread over them by
+    :func:`within_band`; the rest (the tail) keep the delay they would have
+    had without the SLA, beyond the SLA hours. A compliance at or below the
+    share already answered within ``sla_hours`` changes nothing. Lead by lead
+    (common random numbers), an SLA moves only leads that missed it, and
+    never makes a response later.
+
+    Args:
+        u: uniform in [0, 1); a larger ``u`` is a later response.
+        within_1h: share of responses within an hour with no SLA.
+        within_24h: share within 24 hours with no SLA.
+        tail_mean_hours: mean delay of the responses after 24 h with no SLA.
+        shape: spread of responses inside a band (:func:`within_band`).
+        sla_hours: the SLA's hours; ``None`` for no SLA.
+        sla_compliance: share of responses within ``sla_hours`` under the SLA.
+
+    Returns:
+        Hours from the rep taking the lead to the first response.
+    """
+    unmanaged = (within_1h, within_24h, tail_mean_hours, shape)
+    if sla_hours is None:
+        return unmanaged_response_hours(u, *unmanaged)
+    met = unmanaged_response_share(sla_hours, *unmanaged)
+    if u < met or sla_compliance <= met:
+        return unmanaged_response_hours(u, *unmanaged)
+    if u < sla_compliance:
+        return sla_hours * within_band((u - met) / (sla_compliance - met), shape)
+    # The tail: the lead's place among the late responses without the SLA.
+    late = met + (u - sla_compliance) / (1.0 - sla_compliance) * (1.0 - met)
+    return unmanaged_response_hours(late, *unmanaged)
+
+
+def response_decay(hours: float, first_vs_second_hour: float, first_hour_vs_day: float) -> float:
+    """Chance to qualify a lead first contacted after ``hours``, relative to the first hour.
+
+    Stated at the resolution of the evidence, Oldroyd et al.'s response bands:
+    1 within the first hour; ``1 / first_vs_second_hour`` in the second;
+    ``1 / first_hour_vs_day`` from 24 hours on; log-linear between 2 h and
+    24 h, where no band figure is published. No figure resolves times within
+    the first hour, so the curve is flat there: a result never hinges on where
+    inside an hour the responses fall, which published figures cannot tell.
+
+    Args:
+        hours: hours from the MQL to the first contact (negative counts as 0).
+        first_vs_second_hour: qualification within the first hour over the second.
+        first_hour_vs_day: qualification within the first hour over 24 h or more
+            (at least ``first_vs_second_hour``).
+    """
+    if hours < FIRST_BAND_END_HOURS:
+        return 1.0
+    if hours < SECOND_BAND_END_HOURS:
+        return 1.0 / first_vs_second_hour
+    if hours < DAY_BAND_START_HOURS:
+        part = (hours - SECOND_BAND_END_HOURS) / (DAY_BAND_START_HOURS - SECOND_BAND_END_HOURS)
+        return math.exp(-((1.0 - part) * math.log(first_vs_second_hour)
+                          + part * math.log(first_hour_vs_day)))
+    return 1.0 / first_hour_vs_day
+
+
+def qualify_multiplier(
+    hours: float, reach: float, first_vs_second_hour: float, first_hour_vs_day: float
+) -> float:
+    """Multiplier on the chance to qualify a lead first contacted after ``hours``.
+
+    ``1 - reach + reach * decay``: ``reach`` is the share of the lead's chance
+    that depends on catching it while it is live (1 for an inbound web lead, the
+    leads Oldroyd et al. measured; less for a nurtured lead or a buying
+    committee), ``decay`` is :func:`response_decay`. Reach 0 switches decay off.
+    """
+    if reach <= 0.0:
+        return 1.0
+    return 1.0 - reach + reach * response_decay(hours, first_vs_second_hour, first_hour_vs_day)
 
 
 def scale_odds(probability: ArrayLike, odds_multiplier: ArrayLike) -> FloatArray:
@@ -236,3 +364,94 @@ def pull_forward_close(
         return None
     window = min(push_window_days, period_end - start)
     return period_end - (1.0 - u / pull_forward_probability) * window
+
+
+def required_pace(booked: float, quota: float, elapsed_share: float) -> float:
+    """Pace a rep needs over the rest of a sales period to make quota.
+
+    ``(1 - booked / quota) / (1 - elapsed_share)``: 1 at the start of a
+    period with nothing booked (the quota's own pace), above 1 when behind,
+    at or below 0 once quota is made; ``inf`` at the very end of a period
+    with quota not yet made.
+
+    Args:
+        booked: the rep's bookings so far in the period.
+        quota: the rep's quota for the period (> 0).
+        elapsed_share: share of the period gone by, in [0, 1].
+    """
+    gap = 1.0 - booked / quota
+    if gap <= 0.0:
+        return gap
+    remaining = 1.0 - elapsed_share
+    return gap / remaining if remaining > 0.0 else math.inf
+
+
+def quota_effort(
+    pace: float,
+    within_reach: float,
+    give_up_pace: float,
+    given_up: float,
+    above_quota: float,
+) -> float:
+    """Odds multiplier of a rep's effort on a deal, from the pace needed to make quota.
+
+    Three regions (Chung, Steenburgh & Sudhir 2014: quotas pace reps who are
+    behind but can still make it; reps far from quota give up; commission
+    above quota keeps effort up):
+
+    - quota made (``pace <= 0``): ``above_quota``;
+    - within reach (``0 < pace <= give_up_pace``): ``within_reach``;
+    - out of reach (``pace > give_up_pace``): ``given_up``.
+
+    All three at 1 is neutral: effort does not depend on the quota.
+    """
+    if pace <= 0.0:
+        return above_quota
+    if pace <= give_up_pace:
+        return within_reach
+    return given_up
+
+
+def trust_follow_up_factor(
+    quality: float, reference: float, elasticity: float, floor: float
+) -> float:
+    """Multiplier on the follow-up chance from the quality of recent MQLs sales worked.
+
+    ``min(1, max(floor, (quality / reference) ** elasticity))``: 1 while MQLs
+    are as good as the reference or better; below it, follow-up falls with
+    elasticity ``elasticity``, never below ``floor`` (Sabnis, Chatterjee,
+    Grewal & Lilien 2013: reps follow up marketing leads less when their
+    prequalification quality is poor). ``elasticity = 0`` is neutral.
+    """
+    if elasticity == 0.0 or quality >= reference:
+        return 1.0
+    if quality <= 0.0:
+        return floor
+    return min(1.0, max(floor, float((quality / reference) ** elasticity)))
+
+
+def promotion_drift(drift_per_day: ArrayLike, cap: ArrayLike) -> FloatArray:
+    """Share of the brand budget drifted to promotion on each day, capped.
+
+    The drift accumulates day by day while ``drift_per_day`` is positive
+    (marketing judged on short-term sales metrics moves budget to activation
+    bit by bit) and starts again from zero after any day without drift (a
+    change of plan restores the split). Each day's value is at most that
+    day's ``cap``.
+
+    Args:
+        drift_per_day: share of the brand budget moved per day (0 on days
+            without drift).
+        cap: the most of the brand budget the drift may move.
+
+    Returns:
+        The drifted share on each day, after that day's drift.
+    """
+    rate = np.asarray(drift_per_day, dtype=float)
+    limit = np.broadcast_to(np.asarray(cap, dtype=float), rate.shape)
+    out = np.zeros_like(rate)
+    drifted = 0.0
+    for t in range(rate.size):
+        drifted = drifted + rate[t] if rate[t] > 0.0 else 0.0
+        out[t] = min(drifted, limit[t])
+    return out

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.model.mechanisms import engagement_rate
+from sim.model.mechanisms import engagement_rate, first_response_hours, qualify_multiplier
+from sim.model.records import Source
 from sim.scenario.schema import ResolvedScenario
 
 
@@ -35,10 +36,15 @@ class Policy:
     cherry_pick: float
     recycle_rejected: float
     feedback_gain: float
-    response_hours_mean: float
-    response_sigma: float
-    decay_half_life_hours: float
-    decay_floor: float
+    response_within_1h: float
+    response_within_24h: float
+    response_tail_mean_hours: float
+    response_band_shape: float
+    sla_hours: float | None  # None: no SLA
+    sla_compliance: float
+    decay_first_vs_second_hour: float
+    decay_first_hour_vs_day: float
+    response_reach: tuple[tuple[float, ...], ...]  # [source][segment]
     qualify_probability: float
     qualify_odds_multiplier: float
     quality_odds_weight: float
@@ -64,6 +70,16 @@ class Policy:
     pull_forward_days: float
     pull_forward_probability: float
     push_win_odds_factor: float
+    # effort against quota and trust in marketing's leads (part of the sales plan)
+    quota_per_rep_period: float
+    quota_effort_odds: float
+    give_up_pace: float
+    give_up_effort_odds: float
+    above_quota_effort_odds: float
+    mql_trust_elasticity: float
+    mql_trust_floor: float
+    mql_trust_reference_quality: float
+    mql_trust_half_life_days: float
 
     @classmethod
     def from_scenario(cls, s: ResolvedScenario) -> Policy:
@@ -73,9 +89,9 @@ class Policy:
         ct, ts, sm = lv.cross_training, lv.tactical_support, lv.shared_metrics
         content = s.nurture.content_effectiveness * (1.0 + fx.cross_training_content_lift * ct)
         early = 1.0 - fx.cross_training_cycle_reduction * ct
-        response = s.sales.response_hours_mean
-        if lv.sla:
-            response = min(response, lv.sla_hours)
+        decay = s.sales.response_decay
+        reach_by_source = {Source.ORGANIC: decay.reach_organic,
+                           Source.PROMOTION: decay.reach_promotion}
         return cls(
             threshold=min(max(s.nurture.handoff_threshold + mp.threshold_shift, 0.0), 1.0),
             score_quality_weight=s.nurture.quality_weight,
@@ -90,10 +106,17 @@ class Policy:
             cherry_pick=sp.cherry_pick * (1.0 - sm),
             recycle_rejected=lv.recycle_rejected,
             feedback_gain=sp.feedback_rate * lv.feedback_loop,
-            response_hours_mean=response,
-            response_sigma=math.sqrt(math.log1p(s.sales.response_hours_cv**2)),
-            decay_half_life_hours=s.sales.response_decay.half_life_hours,
-            decay_floor=s.sales.response_decay.floor,
+            response_within_1h=s.sales.response_within_1h,
+            response_within_24h=s.sales.response_within_24h,
+            response_tail_mean_hours=s.sales.response_tail_mean_hours,
+            response_band_shape=s.sales.response_band_shape,
+            sla_hours=lv.sla_hours if lv.sla else None,
+            sla_compliance=lv.sla_compliance,
+            decay_first_vs_second_hour=decay.first_vs_second_hour,
+            decay_first_hour_vs_day=decay.first_hour_vs_day,
+            response_reach=tuple(
+                tuple(reach_by_source[source] * g.response_reach for g in s.leads.segments)
+                for source in sorted(Source)),
             qualify_probability=s.sales.qualify_probability,
             qualify_odds_multiplier=1.0 + fx.cross_training_qualify_lift * ct,
             quality_odds_weight=s.sales.quality_odds_weight,
@@ -118,7 +141,34 @@ class Policy:
             pull_forward_days=sp.pull_forward_days,
             pull_forward_probability=sp.pull_forward_probability,
             push_win_odds_factor=sp.push_win_odds_factor,
+            quota_per_rep_period=sp.quota_per_rep_period,
+            quota_effort_odds=sp.quota_effort_odds,
+            give_up_pace=sp.give_up_pace,
+            give_up_effort_odds=sp.give_up_effort_odds,
+            above_quota_effort_odds=sp.above_quota_effort_odds,
+            mql_trust_elasticity=sp.mql_trust_elasticity,
+            mql_trust_floor=sp.mql_trust_floor,
+            mql_trust_reference_quality=sp.mql_trust_reference_quality,
+            mql_trust_half_life_days=sp.mql_trust_half_life_days,
         )
+
+    def response_delay_hours(self, luck: float) -> float:
+        """Hours from a rep taking a lead to its first response.
+
+        Args:
+            luck: the lead's response luck, a standard normal
+                (:attr:`sim.model.luck.Luck.RESPONSE`); larger is later.
+        """
+        u = 0.5 * math.erfc(-luck / math.sqrt(2.0))  # back to its uniform
+        return first_response_hours(
+            u, self.response_within_1h, self.response_within_24h, self.response_tail_mean_hours,
+            self.response_band_shape, self.sla_hours, self.sla_compliance,
+        )
+
+    def qualify_multiplier(self, hours: float, source: int, segment: int) -> float:
+        """Multiplier on the chance to qualify a lead first contacted ``hours`` after its MQL."""
+        return qualify_multiplier(hours, self.response_reach[source][segment],
+                                  self.decay_first_vs_second_hour, self.decay_first_hour_vs_day)
 
     def noise_after_feedback(self, feedback_items: float) -> float:
         """Scoring noise once sales has fed back on ``feedback_items`` leads."""

@@ -170,11 +170,13 @@ class LeadBlock:
 
 @dataclass(frozen=True)
 class WonDeals:
-    """The counted won deals of a run, one value per deal, in lead order.
+    """The deals won during a run (bookings), one value per deal, in lead order.
 
-    Each field is the :class:`LeadBlock` column of the same name, restricted
-    to the won deals; they are kept for the whole run (medians, quantiles and
-    the reports' cycle-time distributions need them one by one).
+    Every deal closed won in ``[0, horizon)`` whatever its lead's creation:
+    a warm-up lead's deal (``created`` < 0) closing on day 10 is booked. Each
+    field is the :class:`LeadBlock` column of the same name, restricted to
+    those deals; they are kept for the whole run (medians, quantiles and the
+    reports' cycle-time distributions need them one by one).
     """
 
     created: FloatColumn
@@ -263,11 +265,19 @@ class RunningColumns:
 
 
 class LeadTotals:
-    """What the metrics need of every counted lead, folded in block by block.
+    """What the metrics need of every lead, folded in block by block.
 
-    Counted leads are those created in ``[0, horizon)``; warm-up leads only
-    occupied reps. Counts, sums and weekly bins add up block by block. Won
-    deals and first-response times are kept per block and joined in lead order
+    Two views of a run are kept. The *cohort* is the leads created in
+    ``[0, horizon)``: the funnel counts, the outcomes and the weekly leads and
+    work in progress follow them from creation to the horizon. The *window*
+    ``[0, horizon)`` is what happened during the run whatever the lead's
+    creation, warm-up leads included: deals closed (bookings, :meth:`won`),
+    hand-offs and qualified pipeline (what marketing bonuses pay for), and the
+    open pipeline at each week end. A warm-up lead (created before day 0) is
+    thus not counted in the cohort, but its deal closing on day 10 is booked.
+
+    Counts, sums and weekly bins add up block by block. Won deals and
+    first-response times are kept per block and joined in lead order
     (:meth:`won`, :meth:`response_hours`), so medians, quantiles and sums over
     them are the same as over one table of all leads.
 
@@ -295,10 +305,12 @@ class LeadTotals:
         self.reasons = np.zeros(len(Reason), dtype=np.int64)
         self.wait_days_sum = 0.0
         self.assigned = 0
-        self.mqls_by_period = np.zeros(periods, dtype=np.int64)
+        # The window: every lead, by the time of the event.
+        self.closed_lost_in_sales = 0  # deals closed lost in the pipeline in [0, horizon)
+        self.mqls_by_period = np.zeros(periods, dtype=np.int64)  # first hand-offs in the window
         self.sql_value_by_period = np.zeros(periods)  # list value of SQLs by period of sql_time
         self.leads_by_week = np.zeros(weeks)
-        self.mqls_by_week = np.zeros(weeks)
+        self.mqls_by_week = np.zeros(weeks)  # first hand-offs in the window, by week
         # Opened or closed in time for week end ``j`` (from ``week_ends[j]`` on; ``weeks``: never).
         self.pipeline_opened = np.zeros(weeks + 1)
         self.pipeline_closed = np.zeros(weeks + 1)
@@ -322,13 +334,13 @@ class LeadTotals:
     def add(self, block: LeadBlock) -> None:
         """Fold in a block whose leads have all finished (or the run has ended)."""
         counted = block.created >= 0.0
-        c = block.rows(counted)
+        c = block.rows(counted) if not counted.all() else block
         weeks = self.edges.size - 1
+        periods = len(self.period_starts)
+        # The cohort: leads created from day 0, followed from creation to the horizon.
         self.leads += c.n
-        mql_time = c.mql_time[~np.isnan(c.mql_time)]
-        self.mqls += mql_time.size
-        sql = ~np.isnan(c.sql_time)
-        self.sqls += int(sql.sum())
+        self.mqls += int(np.count_nonzero(~np.isnan(c.mql_time)))
+        self.sqls += int(np.count_nonzero(~np.isnan(c.sql_time)))
         self.opportunities += int(np.sum(c.stage_reached >= 1))
         self.recycled += int(np.sum(c.recycled > 0))
         self.outcomes += np.bincount(c.outcome, minlength=len(Outcome))
@@ -336,21 +348,33 @@ class LeadTotals:
         assigned = c.wait_days[~np.isnan(c.wait_days)]
         self.wait_days_sum += float(assigned.sum())
         self.assigned += assigned.size
-        periods = len(self.period_starts)
-        self.mqls_by_period += np.bincount(self._period(mql_time), minlength=periods)
-        self.sql_value_by_period += np.bincount(
-            self._period(c.sql_time[sql]), weights=c.deal_size[sql], minlength=periods)
         self.leads_by_week += np.histogram(c.created, bins=self.edges)[0]
-        self.mqls_by_week += np.histogram(mql_time, bins=self.edges)[0]
         end = np.where(np.isnan(c.outcome_time), np.inf, c.outcome_time)
-        self.pipeline_opened += np.bincount(self._from_week(c.sql_time[sql]),
-                                            weights=c.deal_size[sql], minlength=weeks + 1)
-        self.pipeline_closed += np.bincount(self._from_week(end[sql]),
-                                            weights=c.deal_size[sql], minlength=weeks + 1)
         self.wip_opened += np.bincount(self._from_week(c.created), minlength=weeks + 1)
         self.wip_closed += np.bincount(self._from_week(end), minlength=weeks + 1)
-        won = c.outcome == Outcome.WON
-        self._won.add(block.number, {name: getattr(c, name)[won]
+        # The window [0, horizon): every lead, warm-up included, by the time of the
+        # event (NaN, not happened by the horizon, compares false). A cohort lead's
+        # events all fall in the window; a warm-up lead's from day 0 on.
+        mql_time = block.mql_time[block.mql_time >= 0.0]
+        self.mqls_by_period += np.bincount(self._period(mql_time), minlength=periods)
+        self.mqls_by_week += np.histogram(mql_time, bins=self.edges)[0]
+        sql = block.sql_time >= 0.0
+        self.sql_value_by_period += np.bincount(
+            self._period(block.sql_time[sql]), weights=block.deal_size[sql], minlength=periods)
+        # Open pipeline at each week end: every SQL, warm-up ones open on day 0 included
+        # (one opened and closed before day 0 adds to both sides of week 0 alike).
+        opened = ~np.isnan(block.sql_time)
+        closes = np.where(np.isnan(block.outcome_time), np.inf, block.outcome_time)
+        self.pipeline_opened += np.bincount(self._from_week(block.sql_time[opened]),
+                                            weights=block.deal_size[opened], minlength=weeks + 1)
+        self.pipeline_closed += np.bincount(self._from_week(closes[opened]),
+                                            weights=block.deal_size[opened], minlength=weeks + 1)
+        # Deals closed in the window (bookings); outcomes are recorded only before the horizon.
+        in_window = block.outcome_time >= 0.0
+        self.closed_lost_in_sales += int(np.count_nonzero(
+            in_window & (block.outcome == Outcome.LOST_IN_SALES)))
+        won = in_window & (block.outcome == Outcome.WON)
+        self._won.add(block.number, {name: getattr(block, name)[won]
                                      for name in (*WON_COLUMNS, "stage_days")})
         hours = c.first_response_hours
         self._responses.add(block.number, {"hours": hours[~np.isnan(hours)]})
@@ -364,7 +388,10 @@ class LeadTotals:
         return open_now
 
     def won(self) -> WonDeals:
-        """The counted won deals, in lead order."""
+        """The deals won in the window ``[0, horizon)`` (bookings), warm-up leads' included.
+
+        In lead order; a deal whose lead was created before day 0 has a negative ``created``.
+        """
         return WonDeals(**self._won.view())
 
     def response_hours(self) -> np.ndarray:

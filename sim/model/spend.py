@@ -16,10 +16,12 @@ import numpy as np
 from sim.model.mechanisms import (
     FloatArray,
     adstock,
+    promotion_drift,
     retention_per_day,
     saturated_stock,
     steady_state_stock,
 )
+from sim.scenario.plans import MarketingPlan
 from sim.scenario.schema import ResolvedScenario
 
 
@@ -61,14 +63,37 @@ class SpendPlan:
         return float(np.dot(daily, overlap))
 
 
+def _tilt(per_day: Callable[[Callable[[ResolvedScenario], float]], FloatArray],
+          days: np.ndarray) -> FloatArray:
+    """Share of the brand budget the marketing plan moves to promotion, day by day.
+
+    ``promotion_tilt`` from the plan's first day, plus the drift of a plan
+    judged on short-term sales metrics, which grows from day 0 (or from the
+    day such a plan starts) up to its cap (:func:`promotion_drift`).
+    """
+
+    def plan(get: Callable[[MarketingPlan], float]) -> FloatArray:
+        return per_day(lambda s: get(s.incentives.marketing))
+
+    drift = np.where(days < 0, 0.0, plan(lambda m: m.brand_drift_per_year) / 365.0)
+    tilt = plan(lambda m: m.promotion_tilt) + promotion_drift(
+        drift, plan(lambda m: m.brand_drift_cap))
+    clipped: FloatArray = np.minimum(tilt, 1.0)
+    return clipped
+
+
 def build_spend_plan(periods: list[tuple[float, ResolvedScenario]], end_day: float) -> SpendPlan:
     """Compute the daily plan for the periods of a scenario up to ``end_day``.
 
-    Days before 0 follow the prior plan (``prior_annual_budget``,
+    Days before 0 (the warm-up) follow today's plan (``prior_annual_budget``,
     ``prior_brand_share``), which also sets the stocks on the day before the
     first simulated day to their steady state: the company has been spending
-    that way for a long time. The marketing plan's ``promotion_tilt`` moves
-    part of the brand budget to promotion from day 0 on.
+    that way for a long time. From day 0 the plan under test is in force, so a
+    budget or split unlike today's is a move on day 0; a prior field left null
+    means "the same as the plan under test" (a steady-state comparison). The
+    marketing plan's ``promotion_tilt`` moves part of the brand budget to
+    promotion from day 0 on; a plan judged on short-term sales metrics moves
+    more of it, year by year (``brand_drift_per_year``).
     """
     starts = [start for start, _ in periods]
     start_day = math.floor(starts[0])
@@ -85,9 +110,7 @@ def build_spend_plan(periods: list[tuple[float, ResolvedScenario]], end_day: flo
         return daily
 
     budget = per_day(lambda s: s.marketing.annual_budget) / 365.0
-    share = per_day(
-        lambda s: s.marketing.brand_share * (1.0 - s.incentives.marketing.promotion_tilt)
-    )
+    share = per_day(lambda s: s.marketing.brand_share) * (1.0 - _tilt(per_day, days))
     before = days < 0
     budget[before] = prior_budget / 365.0
     share[before] = prior_share

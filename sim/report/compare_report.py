@@ -1,4 +1,12 @@
-"""The report of a comparison: which scenario wins on what, and by how much.
+"""The report of a comparison: the decision first, then what supports it.
+
+The page opens with a one-pager an executive reads in a minute: the decision
+in one sentence, the size of the gain with its range and how sure it is
+(:mod:`sim.report.decision`), and the few headline differences. Then the
+supporting views: paired differences per metric, when the change pays off
+(cumulative contribution against the reference, the quarterly P&L), the
+weekly series per scenario, short term vs long term, results by segment and
+by lead source, the funnel, cycle times, every metric and the assumptions.
 
 It takes plain DataFrames, so any experiment runner (serial, parallel,
 distributed) can write it; it never runs the simulation.
@@ -7,28 +15,34 @@ distributed) can write it; it never runs the simulation.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
+from sim.report import breakdown as bd
 from sim.report import figures as fg
 from sim.report import html as h
+from sim.report import pnl
 from sim.report import tables as tb
 from sim.report.common import SEEDING, files_html, reproducibility_html, resolved
+from sim.report.decision import compare_decision, shown_verdict
 from sim.report.files import REPORT, ReportFiles, atomic_folder
-from sim.report.format import fmt, fmt_ci, fmt_range, in_sentence
+from sim.report.format import fmt, fmt_ci, fmt_horizon, fmt_range, in_sentence
+from sim.report.windows import same_as_whole
 from sim.results.catalog import CATALOG, describe
 from sim.scenario.schema import Scenario
 
-# The metrics the verdicts and the differences figure speak about, in reading order.
+# The metrics the differences figure and table speak about, in reading order.
 KEY_METRICS: tuple[str, ...] = (
     "revenue", "revenue_90d", "revenue_1y", "contribution", "roi", "deals_won", "win_rate",
     "mean_discount", "cycle_days_median", "first_response_hours_median",
     "lost_never_contacted", "total_cost",
 )
+# The few metrics of the executive one-pager, after the objective.
+HEADLINE_METRICS: tuple[str, ...] = ("revenue", "contribution", "roi", "cycle_days_median")
 
 
 def write_compare_report(
@@ -42,9 +56,15 @@ def write_compare_report(
     scenarios: Mapping[str, Scenario] | None = None,
     won_deals: pd.DataFrame | None = None,
     first_responses: pd.DataFrame | None = None,
+    leads: pd.DataFrame | None = None,
     seed: int | None = None,
     title: str | None = None,
     manifest: dict[str, Any] | None = None,
+    objective: str = "contribution",
+    overrides: Sequence[str] = (),
+    probability: Mapping[str, float] | None = None,
+    detail_note: str | None = None,
+    uncertainty: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the report of a comparison into ``out_dir`` atomically; return ``report.html``.
 
@@ -55,38 +75,112 @@ def write_compare_report(
         differences: paired differences vs the reference scenario, one row per
             (metric, scenario): ``metric``, ``scenario``, ``mean_diff`` (scenario
             minus reference), ``ci_low``, ``ci_high`` (95% CI of the paired
-            difference) and ``verdict`` (free text shown as given, e.g. "better").
-        timeseries: weekly rows of every (scenario, replication): ``scenario``,
+            difference), optionally ``relative`` and ``verdict`` (the verdicts
+            shown are recomputed for people, see
+            :func:`sim.report.decision.shown_verdict`).
+        timeseries: weekly rows of (scenario, replication): ``scenario``,
             ``replication``, ``week``, ``day`` and the series of
             :func:`sim.results.metrics.weekly_timeseries`; ``None`` leaves out the
-            over-time section.
+            over-time section. It may cover the first few replications only (see
+            ``detail_note``): the views drawn from it use those.
         out_dir: the report folder (created if missing; files already there are kept).
         reference: the scenario the differences are taken against; default the
             scenario of ``per_replication`` that ``differences`` does not list
             (else the first).
         horizon_days: the common horizon; default from ``scenarios`` or ``timeseries``.
-        scenarios: name -> scenario as run, for the assumptions section.
-        won_deals: optional won-deal rows with a ``scenario`` column (see
-            :func:`sim.results.metrics.won_deals`), for cycle-time distributions.
+        scenarios: name -> scenario as run, for the assumptions, the timeline
+            marks and the money by period (quarterly P&L, payback).
+        won_deals: optional deals booked with a ``scenario`` column (see
+            :func:`sim.results.metrics.won_deals`), for the horizons, cycle
+            times, segments and the money by period; the same replications as
+            ``timeseries``.
         first_responses: optional ``scenario``, ``replication``, ``hours`` rows.
+        leads: optional per-lead records with a ``scenario`` column, for the win
+            rate by segment and source.
         seed: the root seed shared by the scenarios (common random numbers).
-        title: the page title; default names the scenarios.
+        title: the page title; default names the scenarios and the common ``overrides``.
         manifest: versions and times, shown under assumptions.
+        objective: the metric the decision rests on.
+        overrides: ``--set KEY=VALUE`` options applied to every scenario, named
+            in the title and the assumptions (they differ between no two
+            scenarios, so no difference table would show them).
+        probability: scenario -> probability that it beats the reference (a
+            comparison under uncertain assumptions), shown in the one-pager.
+        detail_note: where the detailed views' data come from (e.g. "replications
+            0-9, replayed"), shown under them.
+        uncertainty: a comparison under uncertain assumptions: what
+            :func:`sim.report.uncertainty_report.how_sure_section` shows in its
+            "How sure are we?" section, after the summary.
     """
     names = [str(s) for s in pd.unique(per_replication["scenario"])]
     reference = reference or _reference(names, differences)
     horizon = _horizon(horizon_days, scenarios, reference, timeseries)
+    n_reps = int(per_replication.groupby("scenario").size().min())
     with atomic_folder(out_dir) as tmp:
         files = ReportFiles(tmp)
-        sections = _sections(files, names, reference, horizon, per_replication, differences,
-                             timeseries, scenarios, won_deals, first_responses, seed, manifest)
-        title = title or f"Leadflow comparison: {', '.join(names)}"
-        n_reps = per_replication.groupby("scenario").size().min()
-        subtitle = (f"{len(names)} scenarios, {n_reps} paired replications each"
+        inputs = _Inputs(names, reference, horizon, per_replication, differences, timeseries,
+                         scenarios, won_deals, first_responses, leads, seed, manifest,
+                         objective, list(overrides), probability, detail_note)
+        sections = _sections(files, inputs)
+        if uncertainty is not None:  # compare --uncertainty: how sure the decision is
+            from sim.report.uncertainty_report import how_sure_section
+
+            sections.insert(1, how_sure_section(files, uncertainty))
+        common = f" (all with {', '.join(overrides)})" if overrides else ""
+        title = title or f"Leadflow comparison: {', '.join(names)}{common}"
+        horizon_text = f"{fmt_horizon(horizon)}, " if math.isfinite(horizon) else ""
+        subtitle = (f"{len(names)} scenarios, {horizon_text}{n_reps} paired replications each"
                     f"{f', seed {seed}' if seed is not None else ''}; differences are taken "
-                    f"against '{reference}' with common random numbers.")
+                    f"against '{reference}' with common random numbers."
+                    + (f" Set in every scenario with --set: {', '.join(overrides)}."
+                       if overrides else ""))
+        files.write_workbook()
         files.write_html(h.page(title, subtitle, sections))
     return out_dir / REPORT
+
+
+class _Inputs:
+    """What a comparison report is drawn from, gathered once."""
+
+    def __init__(self, names: list[str], reference: str, horizon: float,
+                 per_rep: pd.DataFrame, differences: pd.DataFrame,
+                 timeseries: pd.DataFrame | None, scenarios: Mapping[str, Scenario] | None,
+                 won_deals: pd.DataFrame | None, first_responses: pd.DataFrame | None,
+                 leads: pd.DataFrame | None, seed: int | None,
+                 manifest: dict[str, Any] | None, objective: str, overrides: list[str],
+                 probability: Mapping[str, float] | None, detail_note: str | None) -> None:
+        self.names = names
+        self.reference = reference
+        self.horizon = horizon
+        self.per_rep = per_rep
+        self.differences = differences
+        self.timeseries = timeseries
+        self.scenarios = scenarios
+        self.won_deals = won_deals
+        self.first_responses = first_responses
+        self.leads = leads
+        self.seed = seed
+        self.manifest = manifest
+        self.objective = objective
+        self.overrides = overrides
+        self.probability = probability
+        self.detail_note = detail_note
+
+    @property
+    def n_reps(self) -> int:
+        return int(self.per_rep.groupby("scenario").size().min())
+
+    def detail_per_rep(self) -> pd.DataFrame:
+        """The per-replication rows of the replications the detailed tables cover."""
+        for table in (self.won_deals, self.timeseries):
+            if table is not None and not table.empty:
+                reps = set(table["replication"].unique())
+                return self.per_rep[self.per_rep["replication"].isin(reps)]
+        return self.per_rep
+
+    def note(self) -> str:
+        return (f'<p class="note">Drawn from {self.detail_note}.</p>' if self.detail_note
+                else "")
 
 
 def _reference(names: Sequence[str], differences: pd.DataFrame) -> str:
@@ -106,97 +200,93 @@ def _horizon(horizon_days: float | None, scenarios: Mapping[str, Scenario] | Non
     return math.inf
 
 
-def _sections(files: ReportFiles, names: list[str], reference: str, horizon: float,
-              per_rep: pd.DataFrame, differences: pd.DataFrame,
-              timeseries: pd.DataFrame | None, scenarios: Mapping[str, Scenario] | None,
-              won_deals: pd.DataFrame | None, first_responses: pd.DataFrame | None,
-              seed: int | None, manifest: dict[str, Any] | None) -> list[tuple[str, str, str]]:
-    metrics = [m for m in CATALOG if m in per_rep.columns]
-    summary = _summary(per_rep, metrics)
+def _sections(files: ReportFiles, x: _Inputs) -> list[tuple[str, str, str]]:
+    metrics = [m for m in CATALOG if m in x.per_rep.columns]
+    summary = _summary(x.per_rep, metrics)
     summary_csv = files.table("summary", summary)
-    diffs_csv = files.table("differences", differences)
-    files.table("replications", per_rep)
+    diffs_csv = files.table("differences", x.differences)
+    files.table("replications", x.per_rep)
     means = summary.set_index(["scenario", "metric"])["mean"]
-    winners = winners_table(summary, differences, reference,
-                            [m for m in KEY_METRICS if m in metrics])
+    skip = same_as_whole(x.horizon) if math.isfinite(x.horizon) else frozenset()
+    key = [m for m in KEY_METRICS if m in metrics and m not in skip]
+    winners = winners_table(summary, x.differences, x.reference, key)
     winners_csv = files.table("winners", winners)
 
-    out: list[tuple[str, str, str]] = []
-    body = h.cards_html(_cards(winners)) + h.paragraphs(
-        verdict_sentences(winners, differences, reference))
+    out: list[tuple[str, str, str]] = [("summary", "Decision", h.section(
+        "summary", "Executive summary", _one_pager(files, x)))]
+
+    shown = [m for m in key if m in set(x.differences["metric"])]
+    diffs = x.differences[x.differences["metric"].isin(shown)].sort_values(
+        "metric", key=lambda column: column.map(shown.index), kind="stable")
+    ref_means = {m: float(means.get((x.reference, m), math.nan)) for m in shown}
+    body = files.figure(
+        "differences", fg.differences_figure(diffs, ref_means, x.reference),
+        f"Paired difference of each scenario minus '{x.reference}', one panel per metric on "
+        "its own scale, with its 95% CI (filled dot: the CI excludes 0, a real difference, "
+        "not luck).", csv=diffs_csv,
+    )
+    body += h.table_html(_differences_rows(x.differences), caption="Paired differences",
+                         csv=diffs_csv)
     body += h.table_html(
         winners[["label", "best", "best_mean", "clear"]], caption="Who wins on what",
         formats={"best_mean": lambda v: str(v)}, csv=winners_csv,
         headers={"label": "", "best": "best scenario", "best_mean": "its mean",
                  "clear": "clear (95% CI of the difference excludes 0)"},
     )
-    out.append(("summary", "Summary", h.section("summary", "Executive summary", body)))
-
-    key = [m for m in KEY_METRICS if m in set(differences["metric"])]
-    diffs = differences[differences["metric"].isin(key)]
-    ref_means = {m: float(means.get((reference, m), math.nan)) for m in key}
-    body = files.figure(
-        "differences", fg.differences_figure(diffs, ref_means, reference),
-        f"Paired difference of each scenario minus '{reference}', as a share of "
-        f"'{reference}''s mean, with its 95% CI; an interval clear of 0 is a real "
-        "difference, not luck.", csv=diffs_csv,
-    )
-    body += h.table_html(_differences_rows(differences), caption="Paired differences",
-                         csv=diffs_csv)
     out.append(("differences", "Differences", h.section(
-        "differences", f"Differences vs '{reference}'", body)))
+        "differences", f"Differences vs '{x.reference}'", body)))
 
-    horizons = tb.horizon_table(per_rep, won_deals, horizon) if math.isfinite(horizon) else None
-    if horizons is not None:
+    time_body = _over_time(files, x)
+    if time_body:
+        out.append(("time", "Over time", h.section(
+            "time", "Over time: when the change pays off", time_body,
+            "Cumulative contribution against the reference, the money quarter by quarter and "
+            "the weekly series of each scenario.")))
+
+    if math.isfinite(x.horizon):
+        detail = x.detail_per_rep() if x.won_deals is not None else x.per_rep
+        horizons = tb.horizon_table(detail, x.won_deals, x.horizon)
         body = files.figure(
             "horizon", fg.horizon_figure(horizons),
-            "Each scenario over the first 90 days, the first year and the whole horizon "
-            "(mean, 95% CI).", csv=files.table("horizon", horizons),
+            "Each scenario over " + _windows_text(x.horizon) + " (mean, 95% CI).",
+            csv=files.table("horizon", horizons),
         )
         out.append(("horizon", "Horizons", h.section(
-            "horizon", "Short term vs long term", body,
+            "horizon", "Short term vs long term", body + (x.note() if x.won_deals is not None
+                                                          else ""),
             "A plan that wins this quarter can lose over three years, and the other way round.",
         )))
 
-    funnel = tb.funnel_table(per_rep)
+    segments = _segments(files, x)
+    if segments:
+        out.append(("segments", "Segments", h.section(
+            "segments", "By segment and by lead source", segments,
+            "Who brings the bookings in each scenario, and how fast they close.")))
+
+    funnel = tb.funnel_table(x.per_rep)
     funnel_csv = files.table("funnel", funnel)
     body = files.figure(
         "funnel", fg.funnel_figure(funnel),
-        "Leads per replication at each stage (log scale) and the leaks by reason, per "
-        "scenario (mean, 95% CI).", csv=funnel_csv,
+        "Share of leads passing each step of the funnel (left) and each leak as a share of "
+        "all leads created (right), per scenario (mean over replications).", csv=funnel_csv,
     )
     wide = funnel.pivot_table(index="label", columns="scenario", values="mean", sort=False)
-    body += h.table_html(wide.reset_index()[["label", *names]],
-                         {n: "count" for n in names}, caption="Leads per replication (mean)",
-                         csv=funnel_csv, headers={"label": ""})
+    body += h.table_html(wide.reset_index()[["label", *x.names]],
+                         {n: "count" for n in x.names},
+                         caption="Leads per replication (mean)", csv=funnel_csv,
+                         headers={"label": ""})
     out.append(("funnel", "Funnel", h.section("funnel", "The funnel and its leaks", body)))
 
-    if timeseries is not None and not timeseries.empty and math.isfinite(horizon):
-        bands = tb.weekly_bands(timeseries, horizon)
-        body = files.figure(
-            "weekly", fg.weekly_figure(bands),
-            "Weekly series per scenario: line, mean over replications; band, 10th to 90th "
-            "percentile of replications.", csv=files.table("weekly", bands),
-        )
-        cumulative = tb.cumulative_bookings(timeseries, horizon)
-        windows = [(d, w.split(" (")[0]) for w, d in tb.horizon_windows(horizon)[:-1]]
-        body += files.figure(
-            "cumulative_revenue", fg.cumulative_figure(cumulative, windows),
-            "Revenue booked from day 0 per scenario, with the 95% CI of the mean.",
-            csv=files.table("cumulative_revenue", cumulative),
-        )
-        out.append(("time", "Over time", h.section("time", "Over time", body)))
-
     body = ""
-    if won_deals is not None and not won_deals.empty:
+    if x.won_deals is not None and not x.won_deals.empty:
         body += files.figure(
-            "cycle_times", fg.cycle_time_figure(won_deals),
-            "Share of won deals closed within x days, per scenario (replications pooled).",
-            csv=files.table("cycle_times", tb.cycle_time_table(won_deals)),
+            "cycle_times", fg.cycle_time_figure(x.won_deals),
+            "Share of deals booked that closed within x days, per scenario (replications "
+            "pooled).", csv=files.table("cycle_times", tb.cycle_time_table(x.won_deals)),
         )
-    if first_responses is not None and not first_responses.empty:
-        hist = tb.response_histogram(first_responses)
-        shares = tb.response_shares(first_responses)
+    if x.first_responses is not None and not x.first_responses.empty:
+        hist = tb.response_histogram(x.first_responses)
+        shares = tb.response_shares(x.first_responses)
         files.table("first_response_shares", shares)
         body += files.figure(
             "first_response", fg.response_figure(hist, shares),
@@ -205,19 +295,195 @@ def _sections(files: ReportFiles, names: list[str], reference: str, horizon: flo
         )
     if body:
         out.append(("cycle", "Cycle times", h.section(
-            "cycle", "Cycle times and first response", body)))
+            "cycle", "Cycle times and first response", body + x.note())))
 
-    table = _all_metrics(summary, names)
+    table = _all_metrics(summary, x.names)
     out.append(("metrics", "All metrics", h.section(
         "metrics", "Every metric", h.table_html(
             table, caption="Mean (95% CI) over replications", csv=summary_csv,
-            formats={n: str for n in names}, headers={"label": ""}),
+            formats={n: str for n in x.names}, headers={"label": ""}),
     )))
     out.append(("assumptions", "Assumptions", h.section(
-        "assumptions", "Assumptions and how to reproduce this report",
-        _assumptions(files, names, reference, scenarios, per_rep, seed, manifest),
+        "assumptions", "Assumptions and how to reproduce this report", _assumptions(files, x),
     )))
     return out
+
+
+def _windows_text(horizon: float) -> str:
+    windows = [w.split(" (")[0].lower() for w, _ in tb.horizon_windows(horizon)]
+    return ", ".join(windows[:-1]) + " and the " + windows[-1] if len(windows) > 1 else (
+        "the " + windows[0])
+
+
+# --- the one-pager ---------------------------------------------------------------------
+
+
+def _one_pager(files: ReportFiles, x: _Inputs) -> str:
+    """The decision, the gain and its range, how sure; then the headline differences."""
+    objective = x.objective if x.objective in set(x.differences["metric"]) else "contribution"
+    decision = compare_decision(x.differences, x.reference, objective, x.n_reps,
+                                x.horizon if math.isfinite(x.horizon) else None, x.probability)
+    body = h.decision_html(decision.choice, decision.gain, decision.certainty, decision.clear)
+    headline = [objective, *(m for m in HEADLINE_METRICS if m != objective)]
+    rows = []
+    for _, r in x.differences[x.differences["metric"].isin(headline)].iterrows():
+        meta = describe(str(r["metric"]))
+        rows.append({
+            "scenario": r["scenario"], "metric": meta.label,
+            "difference": fmt(r["mean_diff"], meta.kind, signed=True),
+            "95% CI": fmt_range(r["ci_low"], r["ci_high"], meta.kind, signed=True),
+            "verdict": shown_verdict(str(r["metric"]), r["mean_diff"], r["ci_low"],
+                                     r["ci_high"]),
+            "_order": headline.index(str(r["metric"])),
+        })
+    if rows:
+        table = pd.DataFrame(rows).sort_values(["scenario", "_order"], kind="stable")
+        table = table.drop(columns="_order")
+        body += h.table_html(table, caption=f"The headline differences vs '{x.reference}' "
+                             "(paired, 95% CI); every metric is under Differences",
+                             csv=files.table("headline", table))
+    return body
+
+
+# --- over time -------------------------------------------------------------------------
+
+
+def _markers(scenarios: Mapping[str, Scenario] | None, horizon: float
+             ) -> list[tuple[float, str]]:
+    """The timeline changes of any scenario, as (day, label) marks."""
+    marks: dict[float, str] = {}
+    for scenario in (scenarios or {}).values():
+        for change in scenario.timeline:
+            if 0 < change.day < horizon:
+                marks.setdefault(float(change.day), change.note or ", ".join(change.set))
+    return sorted(marks.items())
+
+
+def _over_time(files: ReportFiles, x: _Inputs) -> str:
+    if x.timeseries is None or x.timeseries.empty or not math.isfinite(x.horizon):
+        return ""
+    markers = _markers(x.scenarios, x.horizon)
+    body = ""
+    money = _money_by_period(files, x, markers)
+    body += money
+    bands = tb.weekly_bands(x.timeseries, x.horizon)
+    body += files.figure(
+        "weekly", fg.weekly_figure(bands, markers),
+        "Weekly series per scenario: line, mean over replications; band, 10th to 90th "
+        "percentile of replications." + (" Dashed lines: timeline changes." if markers else ""),
+        csv=files.table("weekly", bands),
+    )
+    cumulative = tb.cumulative_bookings(x.timeseries, x.horizon)
+    windows = [(d, w.split(" (")[0]) for w, d in tb.horizon_windows(x.horizon)[:-1]]
+    body += files.figure(
+        "cumulative_revenue", fg.cumulative_figure(cumulative, windows),
+        "Bookings from day 0 per scenario, with the 95% CI of the mean.",
+        csv=files.table("cumulative_revenue", cumulative),
+    )
+    return body + x.note()
+
+
+def _details(x: _Inputs) -> list[tuple[str, Scenario, pd.DataFrame, pd.DataFrame,
+                                       pd.DataFrame | None]]:
+    """Per scenario: (name, scenario, deals booked, per-replication rows, weekly series)."""
+    if x.scenarios is None or x.won_deals is None or x.timeseries is None:
+        return []
+    per_rep = x.detail_per_rep()
+    out = []
+    for name in x.names:
+        if name not in x.scenarios:
+            return []
+        out.append((name, x.scenarios[name], x.won_deals[x.won_deals["scenario"] == name],
+                    per_rep[per_rep["scenario"] == name],
+                    x.timeseries[x.timeseries["scenario"] == name]))
+    return out
+
+
+def _money_by_period(files: ReportFiles, x: _Inputs, markers: list[tuple[float, str]]) -> str:
+    details = _details(x)
+    if not details:
+        return ""
+    body = ""
+    payback = pnl.payback_table(details, x.reference)
+    if not payback.empty:
+        even = pnl.break_even(payback)
+        body += files.figure(
+            "payback", fg.payback_figure(payback, x.reference, markers, even),
+            f"Cumulative contribution from day 0 of each scenario minus that of "
+            f"'{x.reference}', week by week (paired by replication, 95% CI band): the change "
+            "has paid off where the curve stays above 0." + (" Dashed lines: timeline changes."
+                                                 if markers else ""),
+            csv=files.table("payback", payback),
+        )
+        body += h.paragraphs(_payback_sentences(even, x.reference, x.horizon))
+    frames = []
+    for name, scenario, deals, per_rep, series in details:
+        frames.append(pnl.quarterly_pnl(scenario, deals, per_rep, series).assign(
+            scenario=name))
+    quarterly = pd.concat(frames, ignore_index=True)
+    quarterly = quarterly[["scenario", *[c for c in quarterly.columns if c != "scenario"]]]
+    csv = files.table("quarterly_pnl", quarterly)
+    body += files.figure(
+        "quarterly_pnl", fg.pnl_figure(quarterly),
+        "Contribution in each quarter per scenario (mean over replications, 95% CI).", csv=csv)
+    for name in x.names:
+        wide = pnl.pnl_wide(quarterly[quarterly["scenario"] == name])
+        body += h.table_html(wide, {c: "money" for c in pnl.ITEM_NAMES},
+                             caption=f"Quarterly P&L of '{name}' (mean over replications)",
+                             csv=csv, headers={"quarter": "", **dict(
+                                 (item, label) for item, label, _ in pnl.ITEMS)})
+    return body
+
+
+def _payback_sentences(even: Mapping[str, Mapping[str, float]], reference: str,
+                       horizon: float) -> list[str]:
+    texts = []
+    for name, days in even.items():
+        clear, mean = days.get("clear", math.nan), days.get("mean", math.nan)
+        if not math.isnan(clear):
+            when = "from the first week" if clear == 0 else f"for good from day {clear:.0f}"
+            texts.append(f"'{name}' is ahead of '{reference}' in cumulative contribution "
+                         f"{when} (95% CI above 0 to the end of the {fmt_horizon(horizon)}).")
+        elif not math.isnan(mean):
+            texts.append(f"'{name}' ends ahead of '{reference}' in cumulative contribution on "
+                         f"average (from day {mean:.0f}), but not clearly: the 95% CI at the "
+                         "end still includes 0.")
+        else:
+            texts.append(f"'{name}' has not paid off against '{reference}' by the end of the "
+                         f"{fmt_horizon(horizon)}: its cumulative contribution is behind.")
+    return texts
+
+
+# --- segments --------------------------------------------------------------------------
+
+
+def _segments(files: ReportFiles, x: _Inputs) -> str:
+    if x.won_deals is None or x.won_deals.empty or "segment" not in x.won_deals.columns:
+        return ""
+    reps = sorted(x.detail_per_rep()["replication"].unique())
+    table = bd.breakdown_table(x.won_deals, reps, x.leads)
+    csv = files.table("segments", table)
+    body = files.figure(
+        "segments", fg.breakdown_figure(table),
+        "Bookings, median lead-to-close days and win rate (or mean deal value without "
+        "per-lead records) by customer segment and by lead source, per scenario (mean over "
+        "replications, 95% CI).", csv=csv)
+    formats = {m: kind for m, _, kind in bd.MEASURES}
+    headers = {"group": "", **{m: label for m, label, _ in bd.MEASURES}}
+    for dimension, what in bd.DIMENSIONS:
+        for name in x.names:
+            wide = bd.breakdown_wide(table, dimension, name)
+            if wide.empty:
+                continue
+            body += h.table_html(wide, formats, caption=f"{what}: '{name}' (mean over "
+                                 "replications)", csv=csv, headers=headers)
+    if x.leads is None:
+        body += ('<p class="note">The win rate needs the deals lost, which only per-lead '
+                 "records keep (<code>--set record_leads=true</code>).</p>")
+    return body + x.note()
+
+
+# --- tables ----------------------------------------------------------------------------
 
 
 def _summary(per_rep: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
@@ -228,7 +494,7 @@ def _summary(per_rep: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _clear(row: pd.Series) -> bool:
+def _clear(row: pd.Series | Mapping[Hashable, Any]) -> bool:
     """Whether a paired difference's 95% CI excludes zero."""
     lo, hi = row["ci_low"], row["ci_high"]
     return bool(not (math.isnan(lo) or math.isnan(hi)) and (lo > 0 or hi < 0))
@@ -248,22 +514,21 @@ def winners_table(summary: pd.DataFrame, differences: pd.DataFrame, reference: s
         ``clear`` (``yes``/``no``), ``better`` (+1/-1/0).
     """
     rows = []
-    diffs = differences.set_index(["metric", "scenario"]) if not differences.empty else None
+    # Each scenario's paired difference to the reference, by (metric, scenario).
+    diffs = {(row["metric"], row["scenario"]): row for row in differences.to_dict("records")}
     for metric in metrics:
         meta = describe(metric)
         block = summary[summary["metric"] == metric].dropna(subset=["mean"])
         if block.empty or meta.direction == 0:
             continue
-        best = block.loc[(block["mean"] * meta.direction).idxmax()]
+        best = block.iloc[int((block["mean"] * meta.direction).argmax())]
         name = str(best["scenario"])
+        others = [s for s in block["scenario"] if s != reference]
         clear = False
-        if diffs is not None:
-            others = [s for s in block["scenario"] if s != reference]
-            if name != reference and (metric, name) in diffs.index:
-                clear = _clear(diffs.loc[(metric, name)])
-            elif name == reference and others:
-                clear = all((metric, s) in diffs.index and _clear(diffs.loc[(metric, s)])
-                            for s in others)
+        if name != reference:
+            clear = (metric, name) in diffs and _clear(diffs[(metric, name)])
+        elif others:
+            clear = all((metric, s) in diffs and _clear(diffs[(metric, s)]) for s in others)
         rows.append({"metric": metric, "label": meta.label, "best": name,
                      "best_mean": fmt(best["mean"], meta.kind),
                      "clear": "yes" if clear else "no", "better": meta.direction})
@@ -272,34 +537,47 @@ def winners_table(summary: pd.DataFrame, differences: pd.DataFrame, reference: s
 
 
 def verdict_sentences(winners: pd.DataFrame, differences: pd.DataFrame,
-                      reference: str) -> list[str]:
-    """Plain sentences: each scenario's clear gains and losses vs the reference."""
+                      reference: str, metrics: Sequence[str] = HEADLINE_METRICS) -> list[str]:
+    """Plain sentences: each scenario's clear gains and losses vs the reference.
+
+    Only ``metrics`` are named (a few, not a list of a dozen); a change in a
+    metric with no better direction, or in a count of lost leads, is told as a
+    change rather than a gain or a loss (:func:`sim.report.decision.shown_verdict`).
+    """
     texts = []
-    by_scenario = differences.groupby("scenario", sort=False) if not differences.empty else []
+    by_scenario: list[tuple[str, pd.DataFrame]] = [] if differences.empty else [
+        (str(scenario), block) for scenario, block in differences.groupby("scenario", sort=False)]
     for scenario, block in by_scenario:
-        gains, losses, ties = [], [], []
+        gains, losses, changes, ties = [], [], [], []
         for _, row in block.iterrows():
             metric = str(row["metric"])
-            if metric not in KEY_METRICS:
+            if metric not in metrics:
                 continue
             meta = describe(metric)
             diff = fmt_ci(row["mean_diff"], row["ci_low"], row["ci_high"], meta.kind, signed=True)
             text = f"{in_sentence(meta.label)} {diff}"
-            if not _clear(row) or meta.direction == 0:
-                ties.append(in_sentence(meta.label))
-            elif row["mean_diff"] * meta.direction > 0:
+            verdict = shown_verdict(metric, row["mean_diff"], row["ci_low"], row["ci_high"])
+            if verdict == "better":
                 gains.append(text)
-            else:
+            elif verdict == "worse":
                 losses.append(text)
+            elif verdict in ("higher", "lower", "more", "fewer"):
+                changes.append(text)
+            else:
+                ties.append(in_sentence(meta.label))
         parts = [f"Against '{reference}', '{scenario}'"]
         parts.append(f"is better on {_join(gains)}" if gains else "is better on nothing clear")
         if losses:
             parts.append(f"and worse on {_join(losses)}")
         sentence = " ".join(parts) + "."
+        if changes:
+            sentence += f" It changes {_join(changes)}."
         if ties:
             sentence += f" No clear difference in {_join(ties)}."
         texts.append(sentence)
     clear = winners[winners["clear"] == "yes"] if not winners.empty else winners
+    if not clear.empty:
+        clear = clear[clear["metric"].isin(metrics)]
     if not clear.empty:
         wins = clear.groupby("best", sort=False)["label"].apply(
             lambda s: _join([in_sentence(x) for x in s]))
@@ -315,19 +593,6 @@ def _join(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _cards(winners: pd.DataFrame) -> list[h.Card]:
-    cards = []
-    for metric in tb.HEADLINE_METRICS:
-        row = winners[winners["metric"] == metric]
-        if row.empty:
-            continue
-        r = row.iloc[0]
-        detail = "clear lead (95% CI)" if r["clear"] == "yes" else "no clear winner"
-        cards.append(h.Card(f"Best {in_sentence(r['label'])}", str(r["best"]),
-                            f"{r['best_mean']} · {detail}"))
-    return cards
-
-
 def _differences_rows(differences: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for _, r in differences.iterrows():
@@ -336,7 +601,8 @@ def _differences_rows(differences: pd.DataFrame) -> pd.DataFrame:
             "metric": meta.label, "scenario": r["scenario"],
             "difference": fmt(r["mean_diff"], meta.kind, signed=True),
             "95% CI": fmt_range(r["ci_low"], r["ci_high"], meta.kind, signed=True),
-            "verdict": r.get("verdict", ""),
+            "verdict": shown_verdict(str(r["metric"]), r["mean_diff"], r["ci_low"],
+                                     r["ci_high"]),
         })
     return pd.DataFrame(rows, columns=["metric", "scenario", "difference", "95% CI", "verdict"])
 
@@ -352,14 +618,17 @@ def _all_metrics(summary: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["label", *names])
 
 
-def _assumptions(files: ReportFiles, names: Sequence[str], reference: str,
-                 scenarios: Mapping[str, Scenario] | None, per_rep: pd.DataFrame,
-                 seed: int | None, manifest: dict[str, Any] | None) -> str:
+def _assumptions(files: ReportFiles, x: _Inputs) -> str:
     body = ""
-    if scenarios:
-        data = {n: resolved(s) for n, s in scenarios.items()}
+    if x.overrides:
+        body += ("<h3>Set in every scenario</h3><p>With <code>--set</code>: "
+                 + ", ".join(f"<code>{h.esc(o)}</code>" for o in x.overrides)
+                 + ". These values are the same in every scenario, so the table below "
+                 "does not list them.</p>")
+    if x.scenarios:
+        data = {n: resolved(s) for n, s in x.scenarios.items()}
         flat = {n: tb.flatten(d) for n, d in data.items()}
-        ref = flat.get(reference) or next(iter(flat.values()))
+        ref = flat.get(x.reference) or next(iter(flat.values()))
         keys = sorted({k for d in flat.values() for k in set(d) | set(ref)
                        if k not in ("name", "description")
                        and d.get(k, tb.ABSENT) != ref.get(k, tb.ABSENT)}, key=tb.path_order)
@@ -367,7 +636,7 @@ def _assumptions(files: ReportFiles, names: Sequence[str], reference: str,
                 for k in keys]
         changes = pd.DataFrame(rows, columns=["key", *flat])
         body += "<h3>What differs between the scenarios</h3>" + h.table_html(
-            changes, caption=f"{len(changes)} keys differ from '{reference}' (expanded)",
+            changes, caption=f"{len(changes)} keys differ from '{x.reference}' (expanded)",
             csv=files.table("scenario_differences", changes),
             headers={"key": "key (dotted path, as --set)"})
         for n, d in data.items():
@@ -375,12 +644,16 @@ def _assumptions(files: ReportFiles, names: Sequence[str], reference: str,
                               h.pre(yaml.safe_dump(d, sort_keys=False)))
     else:
         body += '<p class="note">The scenarios were not given to the report.</p>'
-    n_reps = int(per_rep.groupby("scenario").size().min())
-    rows = [("Scenarios", ", ".join(names)), ("Reference", reference),
-            ("Replications", f"{n_reps} per scenario ({SEEDING}); the same seeds in every "
-             "scenario, so differences are paired (common random numbers)")]
-    if seed is not None:
-        rows.insert(0, ("Root seed", str(seed)))
-    body += reproducibility_html(rows, manifest)
+    settings = [("Scenarios", ", ".join(x.names)), ("Reference", x.reference),
+                ("Replications", f"{x.n_reps} per scenario ({SEEDING}); the same seeds in "
+                 "every scenario, so differences are paired (common random numbers)")]
+    if x.detail_note:
+        settings.append(("Over time, segments, cycle times", x.detail_note))
+    if x.overrides:
+        settings.append(("--set (every scenario)", ", ".join(x.overrides)))
+    if x.seed is not None:
+        settings.insert(0, ("Root seed", str(x.seed)))
+    body += reproducibility_html(settings, x.manifest)
     links = [(rel, "table") for rel in files.written if rel.endswith(".csv")]
+    links.append(("tables/tables.xlsx", "every table above as one Excel workbook"))
     return body + files_html(links)

@@ -13,7 +13,7 @@ import io
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, ParamSpec
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 import matplotlib as mpl
 import numpy as np
@@ -22,11 +22,15 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.rcsetup import cycler
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, MultipleLocator
 
 from sim.report.format import fmt, fmt_param, fmt_tick
 from sim.report.tables import WEEKLY_SERIES, stage_columns
 from sim.results.catalog import Kind, describe
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 # Okabe & Ito's palette, distinguishable with every common colour-vision
 # deficiency; black last, for marks that must stand out.
@@ -45,7 +49,7 @@ GREY = "#666666"
 HEATMAP_CMAP = "cividis"
 CURRENCY = "currency units"
 
-STYLE: dict[str, Any] = {
+STYLE: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 11,
     "axes.titlesize": 12.5,
@@ -64,7 +68,7 @@ STYLE: dict[str, Any] = {
     "grid.color": "#dddddd",
     "grid.linewidth": 0.8,
     "axes.axisbelow": True,
-    "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
     "lines.linewidth": 1.8,
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
@@ -261,8 +265,8 @@ def _funnel_comparison(funnel: pd.DataFrame, scenarios: list[str | None]) -> Fig
     return fig
 
 
-def _bars(ax: Axes, pos: np.ndarray, values: Sequence[float], height: float, i: int,
-          label: str) -> None:
+def _bars(ax: Axes, pos: np.ndarray, values: Sequence[float] | np.ndarray, height: float,
+          i: int, label: str) -> None:
     bars = ax.barh(pos, values, height=height * 0.92, color=color(i), label=label)
     ax.bar_label(bars, [fmt(v, "percent") for v in values], padding=3, fontsize=8.5)
 
@@ -293,11 +297,11 @@ def horizon_figure(horizons: pd.DataFrame) -> Figure:
             bars = ax.bar(pos, rows["mean"], width=width * 0.92, color=color(i), label=sc,
                           yerr=_ci_err(rows), error_kw={"elinewidth": 1, "ecolor": GREY,
                                                         "capsize": 3})
-            if n <= 2:
+            if n == 1:  # side by side, two scenarios' labels would run into each other
                 ax.bar_label(bars, [fmt_tick(v, kind) for v in rows["mean"]],
                              padding=6, fontsize=9)
-        ax.set_xticks(x, [_wrap_window(w) for w in windows])
-        ax.set_title(str(block["label"].iloc[0]), fontsize=11.5, wrap=True)
+        ax.set_xticks(x, [window_tick(w) for w in windows])
+        ax.set_title(_wrap(str(block["label"].iloc[0]), 24), fontsize=11.5)
         ax.set_ylabel(unit(kind))
         axis_format(ax.yaxis, kind)
         ax.margins(y=0.15)
@@ -310,8 +314,16 @@ def horizon_figure(horizons: pd.DataFrame) -> Figure:
     return fig
 
 
-def _wrap_window(label: str) -> str:
-    return label.replace(" (", "\n(")
+def window_tick(label: str) -> str:
+    """A window's axis label on two short lines, so three fit side by side.
+
+    ``First 90 days`` reads ``first`` over ``90 days``; ``Whole horizon (3 years)``
+    reads ``whole`` over ``3 years``.
+    """
+    if label.startswith("Whole horizon (") and label.endswith(")"):
+        return "whole\n" + label.removeprefix("Whole horizon (").removesuffix(")")
+    first, _, rest = label.partition(" ")
+    return f"{first.lower()}\n{rest}" if rest else label
 
 
 @styled
@@ -363,7 +375,14 @@ def weekly_figure(bands: pd.DataFrame, markers: Sequence[tuple[float, str]] = ()
         period_ends: days of sales-period ends, drawn faintly on the bookings
             panel so period-end spikes can be told from noise.
     """
-    series = [s for s in WEEKLY_SERIES if s[0] in set(bands["series"])]
+    series = [s for s in WEEKLY_SERIES if s[0] in set(bands.get("series", ()))]
+    if not series:
+        # A horizon shorter than a week has no complete week to draw (the short
+        # last week is left out of the bands): say so instead of drawing nothing.
+        fig, axes = new_figure(11, 2.0)
+        _no_data(axes[0, 0], "No complete week: the horizon is shorter than 7 days.")
+        fig.suptitle("Over time", x=0.01, ha="left", fontsize=12)
+        return fig
     scenarios = _scenarios(bands)
     fig, axes = new_figure(11, 2.15 * len(series) + 0.8, len(series), 1, sharex=True)
     for ax, (name, label, kind) in zip(axes[:, 0], series, strict=True):
@@ -394,8 +413,9 @@ def weekly_figure(bands: pd.DataFrame, markers: Sequence[tuple[float, str]] = ()
     if period_ends:
         note += "; dotted: sales-period ends"
     fig.suptitle(f"Over time ({note})", x=0.01, ha="left", fontsize=12)
-    if len(scenarios) > 1:
-        axes[0, 0].legend(loc="upper right", ncols=min(len(scenarios), 4))
+    if len(scenarios) > 1:  # under the panels: inside, it covered the lines
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center",
+                   ncols=min(len(scenarios), 4))
     return fig
 
 
@@ -508,8 +528,10 @@ def response_figure(histogram: pd.DataFrame, shares: pd.DataFrame | None = None)
     ax.set_xlabel("first response after the hand-off (log scale)")
     ax.set_ylabel("leads per replication")
     axis_format(ax.yaxis, "count")
-    ax.margins(y=0.12)
-    ax.legend(loc="upper right")
+    ax.margins(y=0.2)  # headroom for the labels of the 1-hour and 24-hour marks
+    # Under the axes: inside, the legend covered the 24-hour mark and its label.
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center",
+               ncols=1 if len(scenarios) == 1 else min(len(scenarios), 3))
     ax.set_title("First-response time: waiting for a rep plus the response delay")
     return fig
 
@@ -585,43 +607,73 @@ def _wrap(label: str, width: int = 14) -> str:
 @styled
 def differences_figure(differences: pd.DataFrame, reference_means: dict[str, float],
                        reference: str) -> Figure:
-    """Paired differences vs the reference scenario, as % of the reference mean, with CIs.
+    """Paired differences vs the reference scenario, one small panel per metric.
 
-    Metrics have different units, so each difference is scaled by the
-    reference's mean to share one axis; the table gives absolute values.
+    Metrics have different units and sizes, so each has its own panel and
+    scale (in its own unit, the reference's mean named in the title) instead of
+    one axis that the largest relative change would set. The scenarios are
+    the rows of every panel, named on the axis: there is no legend to mistake
+    for a data point. A filled dot is a difference whose 95% CI excludes 0.
 
     Args:
         differences: rows with ``metric``, ``scenario``, ``mean_diff``, ``ci_low``, ``ci_high``.
-        reference_means: metric -> the reference scenario's mean.
+        reference_means: metric -> the reference scenario's mean (named in each title).
         reference: the reference scenario's name (for the title).
     """
-    metrics = [m for m in pd.unique(differences["metric"]) if reference_means.get(m)]
-    scenarios = list(pd.unique(differences["scenario"]))
-    fig, axes = new_figure(11, 0.5 * len(metrics) * max(1, len(scenarios)) ** 0.5 + 1.8)
-    ax = axes[0, 0]
+    metrics = [str(m) for m in pd.unique(differences["metric"])]
+    scenarios = [str(s) for s in pd.unique(differences["scenario"])]
+    cols = min(3, max(len(metrics), 1))
+    nrows = max(math.ceil(len(metrics) / cols), 1)
+    height = 0.34 * max(len(scenarios), 1) + 1.25
+    fig, axes = new_figure(3.9 * cols + 0.8, height * nrows + 0.9, nrows, cols, sharey=True)
     if not metrics:
-        _no_data(ax, "no difference to show")
+        _no_data(axes[0, 0], "no difference to show")
         return fig
-    y = np.arange(len(metrics))
-    h = 0.7 / max(len(scenarios), 1)
-    for i, sc in enumerate(scenarios):
-        rows = differences[differences["scenario"] == sc].set_index("metric").reindex(metrics)
-        base = np.array([abs(reference_means[m]) for m in metrics])
-        mid = rows["mean_diff"].to_numpy(dtype=float) / base
-        lo = rows["ci_low"].to_numpy(dtype=float) / base
-        hi = rows["ci_high"].to_numpy(dtype=float) / base
-        pos = y - 0.35 + h * (i + 0.5)
-        ax.errorbar(mid, pos, xerr=[np.nan_to_num(mid - lo), np.nan_to_num(hi - mid)],
-                    fmt="o", color=color(i), capsize=3, label=str(sc))
-    ax.axvline(0, color="black", linewidth=1)
-    ax.set_yticks(y, [describe(m).label for m in metrics])
-    ax.invert_yaxis()
-    axis_format(ax.xaxis, "percent")
-    ax.set_xlabel(f"difference vs '{reference}' (% of its mean; bars: 95% CI of the paired "
-                  "difference)")
-    ax.legend(loc="lower right")
-    ax.set_title(f"What changes vs '{reference}' (an interval clear of 0 is not luck)")
+    y = np.arange(len(scenarios))
+    for k, ax in enumerate(axes.ravel()):
+        if k >= len(metrics):
+            ax.set_visible(False)
+            continue
+        metric = metrics[k]
+        meta = describe(metric)
+        rows = differences[differences["metric"] == metric].set_index("scenario").reindex(
+            scenarios)
+        mid = rows["mean_diff"].to_numpy(dtype=float)
+        lo, hi = rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)
+        for i in range(len(scenarios)):
+            clear = bool(lo[i] > 0 or hi[i] < 0)
+            ax.errorbar([mid[i]], [y[i]], xerr=[[np.nan_to_num(mid[i] - lo[i])],
+                                                 [np.nan_to_num(hi[i] - mid[i])]],
+                        fmt="o", color=color(i + 1), capsize=3, markersize=6,
+                        markerfacecolor=color(i + 1) if clear else "white")
+        ax.axvline(0, color="black", linewidth=1)
+        ref = reference_means.get(metric)
+        # Symmetric about 0, and never narrower than 1% of the reference's mean: a
+        # difference of nothing must not be blown up into ticks of 1e-15.
+        ends = np.abs(np.concatenate([mid, lo, hi]))
+        span = float(np.nanmax(ends)) if np.isfinite(ends).any() else 0.0
+        floor = 0.01 * abs(ref) if ref is not None and np.isfinite(ref) and ref else 1e-9
+        span = max(span, floor, 1e-9)
+        ax.set_xlim(-1.15 * span, 1.15 * span)
+        title = meta.label if ref is None or math.isnan(ref) else (
+            f"{meta.label}\n('{_clip(reference)}': {fmt(ref, meta.kind)})")
+        ax.set_title(title, fontsize=10)
+        axis_format(ax.xaxis, meta.kind)
+        ax.xaxis.set_major_locator(MaxNLocator(4, symmetric=True))
+        ax.set_xlabel(f"difference ({unit(meta.kind)})", fontsize=9)
+        ax.grid(axis="y", visible=False)
+    axes[0, 0].set_yticks(y, [_clip(s) for s in scenarios])
+    axes[0, 0].set_ylim(len(scenarios) - 0.4, -0.6)  # top to bottom, with room at both ends
+    for row in axes:
+        row[0].tick_params(axis="y", labelleft=True)
+    fig.suptitle(f"Each scenario minus '{_clip(reference)}': paired difference with its 95% CI "
+                 "(filled: the CI excludes 0)", x=0.01, ha="left", fontsize=12.5)
     return fig
+
+
+def _clip(name: str, width: int = 28) -> str:
+    """A scenario name short enough for an axis (the full name is in the report's tables)."""
+    return name if len(name) <= width else name[:width - 1] + "…"
 
 
 # --- sweeps -------------------------------------------------------------------------
@@ -741,4 +793,323 @@ def sweep_metrics_figure(points: pd.DataFrame, key: str, metrics: Sequence[str])
         axis_format(ax.yaxis, meta.kind)
     fig.suptitle(f"Other metrics along {key} (mean, 95% CI band where given)", x=0.01,
                  ha="left")
+    return fig
+
+
+
+# --- segments, quarters and payback ---------------------------------------------------
+
+
+@styled
+def breakdown_figure(breakdown: pd.DataFrame,
+                     measures: Sequence[str] = ("bookings", "cycle_days_median",
+                                                "win_rate")) -> Figure:
+    """Results by segment (top row) and by lead source (bottom row), one panel per measure.
+
+    Args:
+        breakdown: :func:`sim.report.breakdown.breakdown_table` output (optional
+            ``scenario`` column: grouped bars, one colour per scenario).
+        measures: the measures drawn, one column of panels each; a measure
+            undefined everywhere (the win rate without per-lead records) is
+            replaced by the mean deal value.
+    """
+    shown = [m for m in measures
+             if breakdown.loc[breakdown["measure"] == m, "mean"].notna().any()]
+    if len(shown) < len(measures) and "mean_deal_value" not in shown:
+        shown.append("mean_deal_value")
+    dimensions = [d for d in ("segment", "source") if (breakdown["dimension"] == d).any()]
+    scenarios = _scenarios(breakdown)
+    n = len(scenarios)
+    groups = max((breakdown.loc[breakdown["dimension"] == d, "group"].nunique()
+                  for d in dimensions), default=1)
+    fig, axes = new_figure(3.9 * len(shown) + 0.6, (0.3 * n * groups + 1.3) * len(dimensions)
+                           + 0.7, max(len(dimensions), 1), max(len(shown), 1))
+    if not dimensions or not shown:
+        _no_data(axes[0, 0], "no deal booked")
+        return fig
+    h = 0.8 / n
+    for r, dimension in enumerate(dimensions):
+        block = breakdown[breakdown["dimension"] == dimension]
+        names = [str(g) for g in pd.unique(block["group"])]
+        for c, measure in enumerate(shown):
+            ax = axes[r, c]
+            rows = block[block["measure"] == measure]
+            kind = str(rows["kind"].iloc[0]) if len(rows) else "number"
+            for i, sc in enumerate(scenarios):
+                mine = _of(rows, sc).set_index("group").reindex(names)
+                pos = np.arange(len(names)) - 0.4 + h * (i + 0.5)
+                ax.barh(pos, mine["mean"].fillna(0.0), height=h * 0.9, color=color(i),
+                        xerr=_ci_err(mine), error_kw={"elinewidth": 1, "ecolor": GREY},
+                        label=sc)
+            ax.set_yticks(np.arange(len(names)), names if c == 0 else [""] * len(names))
+            ax.invert_yaxis()
+            ax.set_xlim(left=0)  # every measure here is >= 0; a wide CI must not suggest less
+            axis_format(ax.xaxis, kind)
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+            label = str(rows["label"].iloc[0]) if len(rows) else measure
+            ax.set_title(label, fontsize=10.5)
+            ax.set_xlabel(unit(kind), fontsize=9)
+            ax.grid(axis="y", visible=False)
+        axes[r, 0].set_ylabel("by segment" if dimension == "segment" else "by lead source")
+    if n > 1:
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center",
+                   ncols=min(n, 4))
+    fig.suptitle("By customer segment and by lead source (mean over replications, 95% CI)",
+                 x=0.01, ha="left", fontsize=12.5)
+    return fig
+
+
+@styled
+def pnl_figure(quarterly: pd.DataFrame) -> Figure:
+    """Money quarter by quarter.
+
+    One scenario: bookings, total cost and contribution in each quarter.
+    Several: each scenario's contribution in each quarter, with its 95% CI.
+
+    Args:
+        quarterly: :func:`sim.report.pnl.quarterly_pnl` output (optional ``scenario``).
+    """
+    scenarios = _scenarios(quarterly)
+    quarters = [str(q) for q in pd.unique(quarterly["quarter"])]
+    fig, axes = new_figure(min(1.1 * len(quarters) * max(len(scenarios), 2) + 2.0, 12.0), 4.4)
+    ax = axes[0, 0]
+    x = np.arange(len(quarters))
+    if len(scenarios) == 1:
+        rows = quarterly.set_index(["quarter", "item"])["mean"]
+        cost_items = ("marketing_spend", "marketing_bonus_cost", "sales_cost", "alignment_cost")
+        series = (
+            ("Bookings", [rows[(q, "bookings")] for q in quarters], color(5)),
+            ("Total cost", [sum(rows[(q, c)] for c in cost_items) for q in quarters], color(3)),
+            ("Contribution", [rows[(q, "contribution")] for q in quarters], color(2)),
+        )
+        w = 0.8 / len(series)
+        for i, (label, values, col) in enumerate(series):
+            ax.bar(x - 0.4 + w * (i + 0.5), values, width=w * 0.92, color=col, label=label)
+        ax.set_title("Quarter by quarter: bookings, total cost and contribution (mean)")
+    else:
+        block = quarterly[quarterly["item"] == "contribution"]
+        w = 0.8 / len(scenarios)
+        for i, sc in enumerate(scenarios):
+            rows = _of(block, sc).set_index("quarter").reindex(quarters)
+            ax.bar(x - 0.4 + w * (i + 0.5), rows["mean"], width=w * 0.92, color=color(i),
+                   yerr=_ci_err(rows), error_kw={"elinewidth": 1, "ecolor": GREY}, label=sc)
+        ax.set_title("Contribution quarter by quarter (mean, 95% CI)")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, [q.replace(" (", "\n(") for q in quarters], fontsize=9)
+    ax.set_ylabel(CURRENCY)
+    axis_format(ax.yaxis, "money")
+    ax.grid(axis="x", visible=False)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center",
+               ncols=min(len(ax.get_legend_handles_labels()[0]), 4))
+    return fig
+
+
+@styled
+def payback_figure(payback: pd.DataFrame, reference: str,
+                   markers: Sequence[tuple[float, str]] = (),
+                   break_even: dict[str, dict[str, float]] | None = None) -> Figure:
+    """When a change pays off: cumulative contribution minus the reference's, from day 0.
+
+    Args:
+        payback: :func:`sim.report.pnl.payback_table` output.
+        reference: the reference's name (axis label and title).
+        markers: (day, label) vertical lines: the timeline changes.
+        break_even: :func:`sim.report.pnl.break_even` output, marked on the curves.
+    """
+    fig, axes = new_figure(11, 4.6)
+    ax = axes[0, 0]
+    for i, sc in enumerate(_scenarios(payback)):
+        rows = _of(payback, sc).sort_values("day")
+        days = np.concatenate([[0.0], rows["day"].to_numpy(dtype=float)])
+
+        def from_zero(column: str, rows: pd.DataFrame = rows) -> np.ndarray:
+            return np.concatenate([[0.0], rows[column].to_numpy(dtype=float)])
+
+        ax.fill_between(days, from_zero("ci_low"), from_zero("ci_high"), color=color(i + 1),
+                        alpha=0.22, linewidth=0)
+        label = f"'{_clip(str(sc))}' minus '{_clip(reference)}'"
+        even = (break_even or {}).get(str(sc), {})
+        day = even.get("clear", math.nan)
+        if not math.isnan(day) and day > 0:
+            label += f" (pays off for good from day {day:.0f}, 95% CI)"
+            ax.axvline(day, color=color(i + 1), linestyle=":", linewidth=1.2)
+        ax.plot(days, from_zero("mean"), color=color(i + 1), label=label)
+    ax.axhline(0, color="black", linewidth=1)
+    _day_markers(ax, markers)
+    ax.set_xlabel("days from day 0")
+    ax.set_ylabel(f"cumulative difference ({CURRENCY})")
+    axis_format(ax.yaxis, "money")
+    ax.set_xlim(0, None)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=1)
+    ax.set_title("Payback: cumulative contribution difference (mean, 95% CI band; above 0: "
+                 "ahead of the reference)", fontsize=11.5)
+    return fig
+
+
+# --- decisions under uncertainty -------------------------------------------------------
+
+
+@styled
+def uncertainty_figure(draw_differences: dict[str, Sequence[float]], reference: str,
+                       kind: Kind | str, goal_higher: bool = True) -> Figure:
+    """How the expected difference to the reference spreads over plausible worlds.
+
+    One histogram per compared scenario of its luck-adjusted expected
+    difference in each assumption draw; the bars on the winning side of 0
+    are filled, the others hatched, so the share of worlds where the plan
+    wins reads off the picture.
+
+    Args:
+        draw_differences: scenario -> expected difference in each draw.
+        reference: the reference's name.
+        kind: how to format the difference.
+        goal_higher: whether a positive difference is a win.
+    """
+    names = list(draw_differences)
+    fig, axes = new_figure(10, 2.6 * max(len(names), 1) + 0.9, max(len(names), 1), 1)
+    for i, name in enumerate(names):
+        ax = axes[i, 0]
+        x = np.asarray(draw_differences[name], dtype=float)
+        x = x[np.isfinite(x)]
+        if x.size == 0:
+            _no_data(ax, "no draw to show")
+            continue
+        span = max(float(np.max(np.abs(x))), 1e-12)
+        edges = np.linspace(min(float(x.min()), 0.0) - 0.05 * span,
+                            max(float(x.max()), 0.0) + 0.05 * span, 25)
+        counts, edges = np.histogram(x, bins=edges)
+        centres = (edges[:-1] + edges[1:]) / 2
+        wins = centres > 0 if goal_higher else centres < 0
+        ax.bar(centres[wins], counts[wins], width=np.diff(edges)[wins], color=color(2),
+               edgecolor="white", label="worlds where it wins")
+        ax.bar(centres[~wins], counts[~wins], width=np.diff(edges)[~wins], color="white",
+               edgecolor=color(3), hatch="//", label="worlds where it loses")
+        ax.axvline(0, color="black", linewidth=1)
+        ax.axvline(float(x.mean()), color=color(0), linestyle="--", linewidth=1.5,
+                   label=f"expected: {fmt_tick(float(x.mean()), kind)}")
+        axis_format(ax.xaxis, kind)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("draws")
+        ax.set_xlabel(f"expected difference in the draw ({unit(kind)})")
+        ax.set_title(f"'{_clip(name)}' minus '{_clip(reference)}' over {x.size} plausible "
+                     "worlds", fontsize=11)
+        ax.legend(loc="upper left", fontsize=9)
+    return fig
+
+
+@styled
+def tornado_figure(tornado: pd.DataFrame, center: float, kind: Kind | str, title: str
+                   ) -> Figure:
+    """Each assumption alone at its 5th and 95th percentile: how far the result moves.
+
+    Args:
+        tornado: rows ``factor, low_value, high_value, low_result, high_result``,
+            largest swing first.
+        center: the result with every assumption at its median.
+        kind: how to format the result.
+        title: what the result is.
+    """
+    rows = tornado.head(15)
+    fig, axes = new_figure(10.5, 0.42 * max(len(rows), 1) + 1.8)
+    ax = axes[0, 0]
+    if rows.empty:
+        _no_data(ax, "no assumption with a low and a high end")
+        return fig
+    y = np.arange(len(rows))
+    for i, (_, r) in enumerate(rows.iterrows()):
+        for end, c in (("low", color(0)), ("high", color(1))):
+            value = float(r[f"{end}_result"])
+            ax.barh(y[i], value - center, left=center, color=c, height=0.6,
+                    label=f"assumption at its {'5th' if end == 'low' else '95th'} percentile"
+                    if i == 0 else None)
+            ax.text(value, y[i], f" {fmt_param(float(r[f'{end}_value']))} ",
+                    va="center", ha="left" if value >= center else "right", fontsize=8.5,
+                    color=GREY)
+    ax.axvline(center, color="black", linewidth=1)
+    ends = rows[["low_result", "high_result"]].to_numpy(dtype=float)
+    if (center > 0 and (ends < 0).any()) or (center < 0 and (ends > 0).any()):
+        ax.axvline(0, color=color(3), linestyle=":", linewidth=1.5, label="the answer flips")
+    ax.set_yticks(y, [_clip(str(f), 44) for f in rows["factor"]])
+    ax.set_ylim(len(rows) - 0.4, -0.6)
+    axis_format(ax.xaxis, kind)
+    ax.set_xlabel(f"{title} ({unit(kind)}); the middle line: every assumption at its median "
+                  f"({fmt_tick(center, kind)})", fontsize=9.5)
+    ax.grid(axis="y", visible=False)
+    ax.margins(x=0.15)
+    ax.legend(loc="lower right", fontsize=9)
+    ax.set_title(f"What moves {title}: one assumption at a time")
+    return fig
+
+
+@styled
+def indices_figure(indices: pd.DataFrame, method: str) -> Figure:
+    """Global sensitivity indices with their 95% CIs, most influential first.
+
+    Args:
+        indices: Sobol (``factor, S1, S1_conf, ST, ST_conf``) or Morris
+            (``factor, mu_star, mu_star_conf, sigma``) rows.
+        method: ``"sobol"`` or ``"morris"``.
+    """
+    main = "ST" if method == "sobol" else "mu_star"
+    rows = indices.sort_values(main, ascending=False).head(15)
+    fig, axes = new_figure(10, 0.42 * max(len(rows), 1) + 1.8)
+    ax = axes[0, 0]
+    y = np.arange(len(rows))
+    if method == "sobol":
+        for k, (name, label) in enumerate((("ST", "total (with interactions)"),
+                                           ("S1", "first order (alone)"))):
+            ax.barh(y + (k - 0.5) * 0.38, rows[name].to_numpy(dtype=float), height=0.36,
+                    xerr=np.nan_to_num(rows[f"{name}_conf"].to_numpy(dtype=float)),
+                    color=color(k), capsize=2, label=label)
+        ax.set_xlabel("share of the result's variance (Sobol index, 95% CI)")
+        ax.axvline(0, color="black", linewidth=1)
+    else:
+        ax.barh(y, rows["mu_star"].to_numpy(dtype=float), height=0.6, color=color(0),
+                xerr=np.nan_to_num(rows["mu_star_conf"].to_numpy(dtype=float)), capsize=2,
+                label="mu* (mean absolute effect)")
+        ax.set_xlabel("mean absolute effect of a step across the range (Morris mu*, 95% CI)")
+    ax.set_yticks(y, [_clip(str(f), 44) for f in rows["factor"]])
+    ax.set_ylim(len(rows) - 0.4, -0.6)
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right", fontsize=9)
+    ax.set_title("Which assumptions matter (global sensitivity)")
+    return fig
+
+
+@styled
+def pareto_figure(trials: pd.DataFrame, x: str, y: str, x_kind: Kind | str,
+                  y_kind: Kind | str, best: tuple[float, float] | None = None,
+                  y_higher: bool = True) -> Figure:
+    """Every plan tried: first-year result against the whole-horizon objective.
+
+    Args:
+        trials: one row per simulated plan with columns ``x``, ``y`` and
+            ``pareto`` (on the front: no plan beats it on both).
+        x: the first-year column (across).
+        y: the whole-horizon column (up).
+        x_kind: how to format ``x``.
+        y_kind: how to format ``y``.
+        best: the best plan's (x, y), starred.
+        y_higher: whether a higher ``y`` is better (the front's direction).
+    """
+    fig, axes = new_figure(10, 5.2)
+    ax = axes[0, 0]
+    rows = trials.dropna(subset=[x, y])
+    if rows.empty:
+        _no_data(ax, "no plan was simulated")
+        return fig
+    ax.scatter(rows[x], rows[y], s=22, color=GREY, alpha=0.6, label="plans tried")
+    front = rows[rows["pareto"].astype(bool)].sort_values(x)
+    ax.plot(front[x], front[y], "o-", color=color(0), markersize=6,
+            label="the trade-off: no plan does better on both")
+    if best is not None:
+        ax.plot([best[0]], [best[1]], marker="*", markersize=18, color=color(3),
+                linestyle="none", label="best plan (re-evaluated)")
+    axis_format(ax.xaxis, x_kind)
+    axis_format(ax.yaxis, y_kind)
+    ax.set_xlabel(f"{describe(x).label} ({unit(x_kind)})")
+    ax.set_ylabel(f"{describe(y).label}, whole horizon ({unit(y_kind)})"
+                  + ("" if y_higher else ", lower is better"))
+    ax.legend(loc="best", fontsize=9)
+    ax.set_title("Short term against long term: every plan the search tried")
     return fig

@@ -8,8 +8,8 @@ metric's catalog entry:
 ===========  ==========================================  ==================
 kind         rule                                        examples
 ===========  ==========================================  ==================
-count        thousands separators; one decimal below     ``12,345``, ``7``,
-             100 unless whole                            ``12.5``
+count        whole, with thousands separators; one       ``12,345``, ``16``,
+             decimal below 10 where it shows something   ``2.5``
 money        three significant digits (no trailing       ``812 k``, ``1.5 M``
              zeros), in k, M or bn
 percent      a share 0-1 as a percentage, one decimal    ``25.6%``
@@ -110,7 +110,9 @@ def _unsigned(x: float, kind: Kind) -> str:
     if math.isinf(x):
         return "inf"
     if kind == "count":
-        return _fixed(x, 0 if x.is_integer() or round(x, 1) >= 100 else 1)
+        # A mean of counts is whole for people ("16 deals", never "16.0"); below 10 a
+        # decimal still tells 2.5 deals per replication from 2 or 3.
+        return _fixed(x, 1 if round(x, 1) < 10 and not round(x, 1).is_integer() else 0)
     if kind == "money":
         return _money(x)
     if kind == "percent":

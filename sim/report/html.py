@@ -42,6 +42,12 @@ a { color: var(--accent); }
 .card .value { font-size: 1.65rem; font-weight: 700; margin: 0.1rem 0; }
 .card .ci { font-size: 0.88rem; color: var(--muted); }
 .summary p { margin: 0.5rem 0; max-width: 62rem; }
+.decision { border-left: 6px solid var(--accent); background: var(--band);
+            padding: 0.8rem 1.1rem; margin: 1rem 0; border-radius: 0 8px 8px 0; }
+.decision .choice { font-size: 1.3rem; font-weight: 700; margin: 0 0 0.4rem; }
+.decision .gain { font-size: 1.05rem; margin: 0.2rem 0; }
+.decision .certainty { font-size: 0.92rem; color: var(--muted); margin: 0.2rem 0 0; }
+.decision.unclear { border-left-color: var(--bad); }
 figure { margin: 1rem 0 1.6rem; }
 figure img { display: block; width: 100%; height: auto; border: 1px solid var(--rule);
              border-radius: 4px; }
@@ -88,6 +94,24 @@ def cards_html(cards: Sequence[Card]) -> str:
         for c in cards
     )
     return f'<div class="cards">{items}</div>'
+
+
+def decision_html(choice: str, gain: str, certainty: str, clear: bool = True) -> str:
+    """The one-pager's box: the decision in one sentence, the gain and its range, how sure.
+
+    Args:
+        choice: the decision, one sentence.
+        gain: the size of the gain with its 95% range.
+        certainty: the probability that the choice is right, or what the range covers.
+        clear: whether the data back the choice (else the box is marked as unsettled).
+    """
+    lines = [f'<p class="choice">{esc(choice)}</p>']
+    if gain:
+        lines.append(f'<p class="gain">{esc(gain)}</p>')
+    if certainty:
+        lines.append(f'<p class="certainty">{esc(certainty)}</p>')
+    cls = "decision" if clear else "decision unclear"
+    return f'<div class="{cls}" id="decision">{"".join(lines)}</div>'
 
 
 def paragraphs(texts: Sequence[str]) -> str:

@@ -15,8 +15,10 @@ import pandas as pd
 import yaml
 
 from sim.experiments.runner import RunResult
+from sim.report import breakdown as bd
 from sim.report import figures as fg
 from sim.report import html as h
+from sim.report import pnl
 from sim.report import tables as tb
 from sim.report.common import SEEDING, files_html, reproducibility_html, resolved
 from sim.report.files import REPORT, ReportFiles, atomic_folder
@@ -101,8 +103,9 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
 
     body = files.figure(
         "horizon", fg.horizon_figure(horizons),
-        "The same run read over three windows: revenue, daily run rate, deals won and the "
-        "median cycle of the deals closed in each window (mean over replications, 95% CI).",
+        f"The same run read over {len(horizons['window'].unique())} window(s) from day 0: "
+        "revenue, daily run rate, deals won and the median cycle of the deals closed in each "
+        "window (mean over replications, 95% CI).",
         csv=files.table("horizon", horizons),
     )
     body += files.figure(
@@ -160,7 +163,15 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
                            "push shows as spikes in bookings there." if period_ends else ""),
         csv=files.table("weekly", bands),
     )
+    body += _quarterly(run, files)
     sections.append(("time", "Over time", h.section("time", "Over time", body)))
+
+    segments = _segments(run, files)
+    if segments:
+        sections.append(("segments", "Segments", h.section(
+            "segments", "By segment and by lead source", segments,
+            "Which customers and which lead sources bring the bookings, and how fast they "
+            "close.")))
 
     sections.append(("cycle", "Cycle times", h.section(
         "cycle", "Cycle times and first response", _cycle_section(run, files),
@@ -184,10 +195,65 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
         _assumptions(run, baseline, manifest, files, folder, existing),
     )))
 
+    files.sheet("summary", run.summary.assign(
+        label=[describe(m).label for m in run.summary["metric"]]))
+    files.write_workbook()
     title = f"Leadflow report: {s.name}"
-    subtitle = (f"{s.description.strip()} {fmt_horizon(horizon, with_days=True)}, "
+    description = " ".join(s.description.split())
+    if description and not description.endswith((".", "!", "?")):
+        description += "."
+    subtitle = (f"{description} {fmt_horizon(horizon, with_days=True)}, "
                 f"{n_reps} replication{'s' * (n_reps != 1)}, seed {run.seed}.").strip()
     return files.write_html(h.page(title, subtitle, sections))
+
+
+# --- money by quarter and results by segment ---------------------------------------
+
+
+def _quarterly(run: RunResult, files: ReportFiles) -> str:
+    """The quarterly P&L: bookings, spend, sales cost and contribution per quarter."""
+    if run.won_deals is None:
+        return ""
+    quarterly = pnl.quarterly_pnl(run.scenario, run.won_deals, run.per_replication,
+                                  run.timeseries)
+    csv = files.table("quarterly_pnl", quarterly)
+    body = files.figure(
+        "quarterly_pnl", fg.pnl_figure(quarterly),
+        "Bookings, total cost and contribution in each quarter from day 0 (mean over "
+        "replications); the quarters add up to the whole-horizon metrics.", csv=csv)
+    body += h.table_html(
+        pnl.pnl_wide(quarterly), {c: "money" for c in pnl.ITEM_NAMES},
+        caption="Quarterly P&L (mean over replications; 95% CIs in the CSV)", csv=csv,
+        headers={"quarter": "", **{item: label for item, label, _ in pnl.ITEMS}})
+    return body + ('<p class="note">Bookings, their margin, base commission, marketing spend, '
+                   "salaries and alignment overhead fall in the quarter they happen; "
+                   "accelerators above quota and marketing bonuses per MQL and on pipeline, "
+                   "kept only as run totals, are allocated by each quarter's bookings and "
+                   "MQLs.</p>")
+
+
+def _segments(run: RunResult, files: ReportFiles) -> str:
+    """Bookings, deals, deal value, cycle and win rate by segment and by lead source."""
+    if run.won_deals is None or "segment" not in run.won_deals.columns:
+        return ""
+    table = bd.breakdown_table(run.won_deals, list(run.per_replication["replication"]),
+                               run.leads)
+    csv = files.table("segments", table)
+    body = files.figure(
+        "segments", fg.breakdown_figure(table),
+        "Bookings, median lead-to-close days and win rate (or mean deal value without "
+        "per-lead records) by customer segment (top) and by lead source (bottom); mean over "
+        "replications with its 95% CI.", csv=csv)
+    formats = {m: kind for m, _, kind in bd.MEASURES}
+    headers = {"group": "", **{m: label for m, label, _ in bd.MEASURES}}
+    for dimension, what in bd.DIMENSIONS:
+        body += h.table_html(bd.breakdown_wide(table, dimension), formats,
+                             caption=f"{what} (mean over replications)", csv=csv,
+                             headers=headers)
+    if run.leads is None:
+        body += ('<p class="note">The win rate needs the deals lost, which only per-lead '
+                 "records keep: run with <code>--set record_leads=true</code> to see it.</p>")
+    return body
 
 
 # --- summary -----------------------------------------------------------------------
@@ -243,7 +309,7 @@ def _summary_text(run: RunResult, stats: pd.DataFrame, funnel: pd.DataFrame,
     leaks = funnel[funnel["part"] == "leak"]
     leaks = leaks[leaks["metric"] != "in_flight_end"]
     if not leaks.empty and mean["leads_created"] > 0:
-        worst = leaks.loc[leaks["mean"].idxmax()]
+        worst = leaks.iloc[int(leaks["mean"].argmax())]
         mql_share = fmt(mean["mqls"] / mean["leads_created"], "percent")
         texts.append(
             f"Of {fmt(mean['leads_created'], 'count')} leads, "
@@ -391,4 +457,5 @@ def _assumptions(run: RunResult, baseline: Scenario | None, manifest: dict[str, 
     ], manifest)
     links = [(name, text) for name, text in RUN_TABLES if _present(name, folder, existing)]
     links += [(rel, "table behind a figure") for rel in files.written if rel.endswith(".csv")]
+    links.append(("tables/tables.xlsx", "every table of the report as one Excel workbook"))
     return body + files_html(links)

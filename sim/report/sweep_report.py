@@ -1,4 +1,11 @@
-"""The report of a sweep or an optimisation: the best value, and how flat the optimum is.
+"""The report of a sweep or an optimisation: the decision, the best value, how flat the top is.
+
+The page opens with a one-pager: the value to set in one sentence, the gain
+over today's value with its range, and how sure. Whether the top is flat is
+judged from *paired* differences to the best point (every point ran the same
+replications of the same seed) when the table has them
+(:func:`sim.report.decision.differences_to_best`): a top where no point is
+clearly worse is reported as needing more replications, not as flat.
 
 It takes a plain per-point table, so any experiment runner can write it; it
 never runs the simulation.
@@ -7,7 +14,7 @@ never runs the simulation.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,12 +26,15 @@ from matplotlib.figure import Figure
 from sim.report import figures as fg
 from sim.report import html as h
 from sim.report.common import SEEDING, files_html, reproducibility_html, resolved
+from sim.report.decision import Flatness, Gain, flatness, flatness_sentence, optimum_decision
 from sim.report.files import REPORT, ReportFiles, atomic_folder
 from sim.report.format import fmt, fmt_ci, fmt_param, fmt_range, in_sentence
-from sim.results.catalog import Metric, describe
+from sim.results.catalog import CATALOG, Metric, describe
 from sim.scenario.schema import Scenario
 
 STAT_COLUMNS = ("mean", "ci_low", "ci_high", "n")
+# The columns of a point's paired difference to the best (see decision.differences_to_best).
+PAIRED_COLUMNS = ("difference", "difference_ci_low", "difference_ci_high", "near_optimal")
 
 
 def write_sweep_report(
@@ -41,6 +51,11 @@ def write_sweep_report(
     seed: int | None = None,
     title: str | None = None,
     manifest: dict[str, Any] | None = None,
+    current: Mapping[str, float] | None = None,
+    gain: Gain | None = None,
+    probability: float | None = None,
+    horizon_days: float | None = None,
+    overrides: Sequence[str] = (),
 ) -> Path:
     """Write the report of a sweep (or optimisation) atomically; return ``report.html``.
 
@@ -48,8 +63,12 @@ def write_sweep_report(
         points: one row per evaluated point: one column per varied key (named
             by its dotted path, e.g. ``marketing.brand_share``), the objective's
             ``mean``, ``ci_low``, ``ci_high`` (95% CI over replications) and
-            optionally ``n``; other metrics as ``<metric>`` or ``<metric>_mean``
-            columns, with ``<metric>_ci_low`` / ``<metric>_ci_high`` where known.
+            optionally ``n``; the paired difference to the best point
+            (``difference``, ``difference_ci_low``, ``difference_ci_high``,
+            ``near_optimal``) where known; other metrics (names of the catalog)
+            as ``<metric>`` or ``<metric>_mean`` columns, with
+            ``<metric>_ci_low`` / ``<metric>_ci_high`` where known. Other
+            columns (a point's index, its round) are kept in the CSV only.
         keys: the varied keys, in the order to draw them (the first across).
         out_dir: the report folder (created if missing; files already there are kept).
         objective: the metric optimised (a name of :data:`sim.results.catalog.CATALOG`
@@ -63,6 +82,15 @@ def write_sweep_report(
         seed: the root seed (the same at every point: common random numbers).
         title: the page title.
         manifest: versions and times, shown under assumptions.
+        current: today's value of each key (the base scenario's), so the
+            decision can say "keep" or "set".
+        gain: the best point minus today's (or the point evaluated nearest
+            it), paired, for the one-pager.
+        probability: the probability that the best point is best (e.g. its
+            share of bootstrap resamples), shown as given.
+        horizon_days: the horizon, named in the decision.
+        overrides: ``--set KEY=VALUE`` options applied to the base scenario,
+            named in the subtitle and the assumptions.
     """
     keys = list(keys)
     missing = [c for c in [*keys, "mean", "ci_low", "ci_high"] if c not in points.columns]
@@ -72,13 +100,24 @@ def write_sweep_report(
         raise ValueError("points: expected at least one evaluated point; got none")
     meta = describe(objective)
     best = best_point(points, maximize)
+    flat = judge(points, best, maximize)
     with atomic_folder(out_dir) as tmp:
         files = ReportFiles(tmp)
         points_csv = files.table("points", points)
         sections: list[tuple[str, str, str]] = []
-        body = h.cards_html(_cards(points, keys, best, meta, maximize))
-        body += h.paragraphs(summary_sentences(points, keys, best, meta, maximize, kind))
-        sections.append(("summary", "Summary", h.section("summary", "Executive summary", body)))
+        decision = optimum_decision(
+            {k: best[k] for k in keys}, objective, float(best["mean"]),
+            (float(best["ci_low"]), float(best["ci_high"])), flat, maximize,
+            is_current=current is not None and all(
+                k in current and _same(current[k], best[k]) for k in keys),
+            versus=gain, horizon_days=horizon_days, probability=probability)
+        body = h.decision_html(decision.choice, decision.gain, decision.certainty,
+                               decision.clear)
+        body += h.cards_html(_cards(points, keys, best, meta, maximize))
+        body += h.paragraphs(summary_sentences(points, keys, best, meta, maximize, kind,
+                                               replications))
+        sections.append(("summary", "Decision", h.section("summary", "Executive summary",
+                                                          body)))
 
         body = _figures(files, points, keys, best, meta, maximize, points_csv)
         if evaluations is not None and not evaluations.empty:
@@ -89,9 +128,13 @@ def write_sweep_report(
             )
         body += h.table_html(_points_rows(points, keys, best, maximize), csv=points_csv,
                              caption="Every point (best first)",
-                             formats={"mean": meta.kind, "ci_low": meta.kind,
-                                      "ci_high": meta.kind},
-                             headers={"ci_low": "95% CI low", "ci_high": "95% CI high"},
+                             formats={c: meta.kind for c in (
+                                 "mean", "ci_low", "ci_high", "difference",
+                                 "difference_ci_low", "difference_ci_high")},
+                             headers={"ci_low": "95% CI low", "ci_high": "95% CI high",
+                                      "difference": "vs best (paired)",
+                                      "difference_ci_low": "paired 95% CI low",
+                                      "difference_ci_high": "paired 95% CI high"},
                              row_class=lambda r: "changed" if r.get("best") == "best" else "")
         label = "Response" if kind == "sweep" else "Search"
         sections.append(("response", label, h.section(
@@ -103,13 +146,19 @@ def write_sweep_report(
                               h.pre(yaml.safe_dump(resolved(scenario), sort_keys=False)))
         rows = [("Varied keys", ", ".join(keys)), ("Points", str(len(points))),
                 ("Objective", f"{objective} ({'maximised' if maximize else 'minimised'})")]
+        if current is not None:
+            rows.append(("Today's values", ", ".join(f"{k} = {fmt_param(v)}"
+                                                     for k, v in current.items())))
+        if overrides:
+            rows.append(("--set", ", ".join(overrides)))
         if replications is not None:
             rows.append(("Replications", f"{replications} per point ({SEEDING}); the same "
                          "seeds at every point (common random numbers)"))
         if seed is not None:
             rows.insert(0, ("Root seed", str(seed)))
         body += reproducibility_html(rows, manifest)
-        body += files_html([(rel, "table") for rel in files.written if rel.endswith(".csv")])
+        body += files_html([(rel, "table") for rel in files.written if rel.endswith(".csv")]
+                           + [("tables/tables.xlsx", "every table as one Excel workbook")])
         sections.append(("assumptions", "Assumptions", h.section(
             "assumptions", "Assumptions and how to reproduce this report", body)))
 
@@ -118,7 +167,9 @@ def write_sweep_report(
                           f"{_join(keys)}")
         base = f"base scenario '{scenario.name}', " if scenario is not None else ""
         subtitle = (f"{what} of {objective} over {_join(keys)}: {base}{len(points)} points"
-                    f"{f', {replications} replications each' if replications else ''}.")
+                    f"{f', {replications} replications each' if replications else ''}."
+                    + (f" Set with --set: {', '.join(overrides)}." if overrides else ""))
+        files.write_workbook()
         files.write_html(h.page(title, subtitle, sections))
     return out_dir / REPORT
 
@@ -126,38 +177,78 @@ def write_sweep_report(
 def best_point(points: pd.DataFrame, maximize: bool = True) -> pd.Series:
     """The row with the best objective mean."""
     means = points["mean"].astype(float)
-    return points.loc[means.idxmax() if maximize else means.idxmin()]
+    return points.iloc[int(means.argmax() if maximize else means.argmin())]
 
 
 def near_best(points: pd.DataFrame, best: pd.Series, maximize: bool = True) -> pd.DataFrame:
     """Points whose mean lies within the best point's 95% CI: as good, as far as we can tell."""
     if math.isnan(best["ci_low"]) or math.isnan(best["ci_high"]):
-        return points[points["mean"] == best["mean"]]
-    bound = best["ci_low"] if maximize else best["ci_high"]
+        return points[points["mean"] == float(best["mean"])]
+    bound = float(best["ci_low"] if maximize else best["ci_high"])
     return points[points["mean"] >= bound] if maximize else points[points["mean"] <= bound]
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    except (TypeError, ValueError):
+        return bool(a == b)
+
+
+def paired(points: pd.DataFrame) -> bool:
+    """Whether the table has each point's paired difference to the best."""
+    return all(c in points.columns for c in PAIRED_COLUMNS)
+
+
+def near_optimal(points: pd.DataFrame, best: pd.Series, maximize: bool = True
+                 ) -> pd.DataFrame:
+    """Points as good as the best as far as the replications tell.
+
+    By the paired difference to the best where the table has it; otherwise,
+    more loosely, the points whose mean lies within the best point's 95% CI.
+    """
+    if paired(points):
+        return points[points["near_optimal"].astype(bool)]
+    return near_best(points, best, maximize)
+
+
+def judge(points: pd.DataFrame, best: pd.Series, maximize: bool = True,
+          tolerance: float = 0.01) -> Flatness:
+    """How flat the top is (see :func:`sim.report.decision.flatness`).
+
+    Without paired differences the points within the best's CI stand for the
+    points within noise, and the bound of the loss is the best's CI half-width.
+    """
+    if paired(points):
+        return flatness(points, float(best["mean"]), maximize, tolerance)
+    close = near_best(points, best, maximize)
+    proxy = points.assign(
+        near_optimal=points.index.isin(close.index),
+        difference_ci_low=float(best["ci_low"]) - float(best["ci_high"]),
+        difference_ci_high=float(best["ci_high"]) - float(best["ci_low"]))
+    return flatness(proxy, float(best["mean"]), maximize, tolerance)
 
 
 def summary_sentences(points: pd.DataFrame, keys: Sequence[str], best: pd.Series,
                       meta: Metric, maximize: bool,
-                      kind: Literal["sweep", "optimize"] = "sweep") -> list[str]:
+                      kind: Literal["sweep", "optimize"] = "sweep",
+                      replications: int | None = None) -> list[str]:
     """Plain sentences: the best value, and how flat the optimum is."""
     at = ", ".join(f"{k} = {fmt_param(best[k])}" for k in keys)
     verb = "The sweep" if kind == "sweep" else "The search"
     texts = [f"{verb} finds the {'highest' if maximize else 'lowest'} "
              f"{in_sentence(meta.label)} at {at}: "
              f"{fmt_ci(best['mean'], best['ci_low'], best['ci_high'], meta.kind)}."]
-    close = near_best(points, best, maximize)
+    close = near_optimal(points, best, maximize)
     if len(points) > 1:
         ranges = "; ".join(
             f"{k} from {fmt_param(close[k].min())} to {fmt_param(close[k].max())}" for k in keys)
-        texts.append(
-            f"{len(close)} of {len(points)} points {'has' if len(close) == 1 else 'have'} "
-            f"a mean within the best point's 95% CI ({ranges}): "
-            + ("the optimum is flat over that range, so the choice within it can rest on "
-               "other grounds (the short term, risk, cost)." if len(close) > 1 else
-               "the optimum is sharp, so the exact value matters.")
-        )
-        worst = points.loc[points["mean"].idxmin() if maximize else points["mean"].idxmax()]
+        texts.append(flatness_sentence(judge(points, best, maximize), ranges, replications))
+        if not paired(points):
+            texts.append(f"{len(close)} of {len(points)} points have a mean within the best "
+                         "point's 95% CI; without paired differences to the best (common "
+                         "random numbers) this is a loose reading.")
+        worst = points.iloc[int(points["mean"].argmin() if maximize else points["mean"].argmax())]
         if best["mean"]:
             loss = (worst["mean"] - best["mean"]) / abs(best["mean"])
             texts.append(
@@ -175,9 +266,9 @@ def _join(items: Sequence[str]) -> str:
 
 def _cards(points: pd.DataFrame, keys: Sequence[str], best: pd.Series, meta: Metric,
            maximize: bool) -> list[h.Card]:
-    close = near_best(points, best, maximize)
+    close = near_optimal(points, best, maximize)
     cards = [h.Card(f"Best {k}", fmt_param(best[k]),
-                    f"within the best's CI: {fmt_param(close[k].min())} to "
+                    f"within noise of the best: {fmt_param(close[k].min())} to "
                     f"{fmt_param(close[k].max())}") for k in keys]
     ci = fmt_range(best["ci_low"], best["ci_high"], meta.kind)
     ci = "" if ci == "-" else f"95% CI {ci}"
@@ -185,16 +276,18 @@ def _cards(points: pd.DataFrame, keys: Sequence[str], best: pd.Series, meta: Met
     return cards
 
 
-def _other_metrics(points: pd.DataFrame, keys: Sequence[str]) -> list[str]:
-    """Metric names of the extra columns (``x`` or ``x_mean``), in column order."""
+def other_metrics(points: pd.DataFrame, keys: Sequence[str]) -> list[str]:
+    """Metrics of the extra columns (``x`` or ``x_mean``), in column order.
+
+    Only metrics of the catalog: a point's index, its search round or its
+    paired difference are bookkeeping, not something to plot along the key.
+    """
     out: list[str] = []
     for col in points.columns:
         if col in keys or col in STAT_COLUMNS or col.endswith(("_ci_low", "_ci_high")):
             continue
-        if not pd.api.types.is_numeric_dtype(points[col]):
-            continue
         name = col.removesuffix("_mean")
-        if name not in out:
+        if name in CATALOG and name not in out and pd.api.types.is_numeric_dtype(points[col]):
             out.append(name)
     return out
 
@@ -212,12 +305,14 @@ def _figures(files: ReportFiles, points: pd.DataFrame, keys: Sequence[str], best
             "(points above it are as good as far as the replications can tell).",
             csv=points_csv,
         )
-        others = _other_metrics(points, keys)
+        others = other_metrics(points, keys)
         if others:
+            shown = others[:9]
+            names = ", ".join(in_sentence(describe(m).label) for m in shown)
             body += files.figure(
-                "other_metrics", fg.sweep_metrics_figure(points, key, others[:9]),
-                f"Other metrics along {key}: what the best {in_sentence(label)} costs "
-                "elsewhere.",
+                "other_metrics", fg.sweep_metrics_figure(points, key, shown),
+                f"Other metrics along {key} ({names}): what the best {in_sentence(label)} "
+                "costs elsewhere (mean, 95% CI band).",
                 csv=points_csv,
             )
         return body
@@ -289,6 +384,8 @@ def _progress_figure(evaluations: pd.DataFrame, meta: Metric, maximize: bool
 def _points_rows(points: pd.DataFrame, keys: Sequence[str], best: pd.Series,
                  maximize: bool) -> pd.DataFrame:
     cols = [*keys, "mean", "ci_low", "ci_high"]
+    if paired(points):
+        cols += ["difference", "difference_ci_low", "difference_ci_high"]
     rows = points[cols].copy()
     rows["best"] = ["best" if i == best.name else "" for i in points.index]
     return rows.sort_values("mean", ascending=not maximize).reset_index(drop=True)

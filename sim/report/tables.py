@@ -36,6 +36,7 @@ WEEKLY_SERIES: tuple[tuple[str, str, Kind], ...] = (
     ("pipeline_value", "Open pipeline value", "money"),
     ("brand_equity", "Brand equity", "number"),
 )
+WEEKLY_COLUMNS: tuple[str, ...] = tuple(column for column, _, _ in WEEKLY_SERIES)
 
 
 def ci_row(values: Iterable[float]) -> dict[str, float]:
@@ -101,7 +102,8 @@ def funnel_table(per_replication: pd.DataFrame) -> pd.DataFrame:
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     # A replication with nothing upstream has no conversion; 0 keeps the mean defined.
-    return np.divide(a, b, out=np.zeros_like(a, dtype=float), where=b > 0)
+    ratio: np.ndarray = np.divide(a, b, out=np.zeros_like(a, dtype=float), where=b > 0)
+    return ratio
 
 
 # --- horizons ----------------------------------------------------------------------
@@ -143,6 +145,7 @@ def horizon_table(per_replication: pd.DataFrame, won_deals: pd.DataFrame | None,
             deals = won_deals if scenario is None else won_deals[won_deals["scenario"] == scenario]
         replications = reps["replication"].to_numpy() if "replication" in reps else None
         for window, days in horizon_windows(horizon_days):
+            measures: tuple[tuple[str, str, Kind, np.ndarray], ...]
             if deals is not None and replications is not None:
                 inside = deals[deals["won_time"] < days]
                 grouped = inside.groupby("replication")
@@ -159,10 +162,10 @@ def horizon_table(per_replication: pd.DataFrame, won_deals: pd.DataFrame | None,
                 )
             else:
                 column = metric_for.get(days, "revenue")
-                revenue = reps[column].to_numpy(dtype=float)
+                totals = reps[column].to_numpy(dtype=float)
                 measures = (
-                    ("revenue", "Revenue", "money", revenue),
-                    ("revenue_per_day", "Revenue per day (run rate)", "money", revenue / days),
+                    ("revenue", "Revenue", "money", totals),
+                    ("revenue_per_day", "Revenue per day (run rate)", "money", totals / days),
                 )
             for measure, label, kind, values in measures:
                 block.append({"window": window, "days": days, "measure": measure,
@@ -175,7 +178,7 @@ def horizon_table(per_replication: pd.DataFrame, won_deals: pd.DataFrame | None,
 
 
 def weekly_bands(timeseries: pd.DataFrame, horizon_days: float,
-                 columns: Sequence[str] = tuple(c for c, _, _ in WEEKLY_SERIES),
+                 columns: Sequence[str] = WEEKLY_COLUMNS,
                  band: tuple[float, float] = (0.1, 0.9)) -> pd.DataFrame:
     """Mean and replication band of each weekly series.
 
@@ -304,12 +307,13 @@ def response_shares(first_responses: pd.DataFrame,
              ("After 24 hours", 24.0, math.inf))
     rows: list[dict[str, Any]] = []
     for scenario, df in _by_scenario(first_responses):
-        reps = sorted(df["replication"].unique()) if replications is None else replications
-        grouped = df.groupby("replication")["hours"]
-        n = grouped.size().reindex(reps, fill_value=0).to_numpy(dtype=float)
+        reps = sorted(df["replication"].unique()) if replications is None else list(replications)
+        hours = df["hours"]
+        n = hours.groupby(df["replication"]).size().reindex(reps, fill_value=0).to_numpy(
+            dtype=float)
         block = []
         for label, lo, hi in bands:
-            inside = grouped.apply(lambda h, lo=lo, hi=hi: int(((h >= lo) & (h < hi)).sum()))
+            inside = ((hours >= lo) & (hours < hi)).groupby(df["replication"]).sum()
             k = inside.reindex(reps, fill_value=0).to_numpy(dtype=float)
             share = np.divide(k, n, out=np.full_like(k, np.nan), where=n > 0)
             block.append({"band": label, **ci_row(share)})

@@ -69,115 +69,162 @@ class Metric:
 
 
 _ENTRIES: tuple[Metric, ...] = (
+    # Two views of a run (sim.results.metrics): the *cohort* (labels "Cohort: ..."),
+    # the leads created during the run followed to the horizon, whose counts conserve
+    # leads; and the *window* [0, horizon) (bookings, deals closed, costs), which
+    # counts what happened in it whatever the lead's creation, warm-up leads included.
     # Funnel volume: more leads moving through the funnel is the point of it.
-    Metric("leads_created", "Leads created", "count", "leads", +1,
-           "Leads created during the horizon (leads of the warm-up only occupy reps).",
+    Metric("leads_created", "Cohort: leads created", "count", "leads", +1,
+           "Leads created during the run: the cohort the funnel counts follow (warm-up "
+           "leads are not in it).",
            "Funnel", 1),
-    Metric("mqls", "MQLs handed to sales", "count", "leads", +1,
-           "Leads whose score reached the hand-off threshold and were handed to sales.",
+    Metric("mqls", "Cohort: MQLs handed to sales", "count", "leads", +1,
+           "Leads of the cohort whose score reached the hand-off threshold and were handed "
+           "to sales.",
            "Funnel", 2),
-    Metric("sqls", "SQLs (qualified)", "count", "leads", +1,
-           "Handed-off leads a rep reached and qualified at first response.",
+    Metric("sqls", "Cohort: SQLs (qualified)", "count", "leads", +1,
+           "Handed-off leads of the cohort a rep reached and qualified at first response.",
            "Funnel", 3),
-    Metric("opportunities", "Opportunities", "count", "leads", +1,
-           "Qualified leads that reached the second sales stage (deals won with one stage).",
+    Metric("opportunities", "Cohort: opportunities", "count", "leads", +1,
+           "Qualified leads of the cohort that reached the second sales stage (deals won "
+           "with one stage).",
            "Funnel", 4),
-    Metric("deals_won", "Deals won", "count", "deals", +1,
-           "Deals closed won during the horizon.",
+    Metric("deals_won", "Cohort: deals won", "count", "deals", +1,
+           "Deals won by the horizon from leads created during the run (see deals_booked "
+           "for every deal closed won in the window).",
            "Funnel", 5),
-    Metric("deals_lost", "Deals lost", "count", "deals", -1,
-           "Deals closed lost at a sales stage (the same count as lost_in_sales).",
+    Metric("deals_lost", "Cohort: deals lost", "count", "deals", -1,
+           "Deals of the cohort closed lost at a sales stage (the same count as "
+           "lost_in_sales).",
            "Funnel"),
+    Metric("deals_booked", "Deals booked", "count", "deals", +1,
+           "Deals closed won during the run whatever the lead's creation (warm-up leads "
+           "included).",
+           "Revenue", 4),
     # Open deals at the horizon: neither won nor lost yet.
-    Metric("in_flight_end", "Still in flight at the end", "count", "leads", 0,
-           "Leads still in nurture, waiting for a rep or in a sales stage at the horizon.",
+    Metric("in_flight_end", "Cohort: still in flight at the end", "count", "leads", 0,
+           "Leads of the cohort still in nurture, waiting for a rep or in a sales stage at "
+           "the horizon.",
            "Leaks", 5),
-    # Leaks.
-    Metric("lost_never_contacted", "Never contacted", "count", "leads", -1,
-           "MQLs no rep ever contacted: not followed up, or their window closed waiting.",
+    # Leaks: the lost_* metrics partition the cohort's lost leads (each lead in one),
+    # so leads_created = deals_won + every lost_* + in_flight_end; their parts are
+    # named after the leak they belong to.
+    Metric("lost_never_contacted", "Cohort: never contacted", "count", "leads", -1,
+           "MQLs of the cohort no rep ever contacted: not followed up, or their window "
+           "closed waiting.",
            "Leaks", 1),
-    Metric("lost_rejected", "Rejected by sales", "count", "leads", -1,
-           "MQLs a rep rejected and that were not recycled to nurture.",
+    Metric("lost_rejected", "Cohort: rejected by sales", "count", "leads", -1,
+           "MQLs of the cohort a rep rejected and that were not recycled to nurture.",
            "Leaks", 2),
-    Metric("lost_cold", "Went cold / unqualified", "count", "leads", -1,
-           "Leads that went cold, bought elsewhere or aged out in nurture, or did not "
-           "qualify at first response.",
+    Metric("lost_cold", "Cohort: went cold / unqualified", "count", "leads", -1,
+           "Leads of the cohort that went cold, bought elsewhere or aged out in nurture, "
+           "or did not qualify at first response.",
            "Leaks", 3),
-    Metric("lost_in_sales", "Lost in the pipeline", "count", "leads", -1,
-           "Qualified leads lost at a sales stage to a competitor or no decision.",
+    Metric("lost_in_sales", "Cohort: lost in the pipeline", "count", "leads", -1,
+           "Qualified leads of the cohort lost at a sales stage to a competitor or no "
+           "decision.",
            "Leaks", 4),
-    Metric("lost_not_followed_up", "Not followed up", "count", "leads", -1,
-           "MQLs sales chose never to follow up (part of never contacted).",
+    Metric("never_contacted_not_followed_up", "Cohort: not followed up", "count", "leads", -1,
+           "MQLs of the cohort sales chose never to follow up (part of lost_never_contacted).",
            "Leaks"),
-    Metric("lost_expired_waiting", "Window closed waiting for a rep", "count", "leads", -1,
-           "MQLs whose buying window closed before a rep was free (part of never contacted).",
+    Metric("never_contacted_expired_waiting", "Cohort: window closed waiting", "count",
+           "leads", -1,
+           "MQLs of the cohort whose buying window closed before a rep was free (part of "
+           "lost_never_contacted).",
            "Leaks"),
-    Metric("lost_unqualified", "Not qualified at first response", "count", "leads", -1,
-           "MQLs a rep reached but could not qualify, often for a slow response (part of "
-           "went cold / unqualified).",
+    Metric("cold_unqualified", "Cohort: unqualified at response", "count", "leads", -1,
+           "MQLs of the cohort a rep reached but could not qualify, often for a slow "
+           "response (part of lost_cold).",
            "Leaks"),
     # A rescue of a rejected lead, but also a sign of rejections.
-    Metric("recycled", "Recycled to nurture", "count", "leads", 0,
-           "Rejected leads a recycle loop sent back to nurture (each lead counted once).",
+    Metric("recycled", "Cohort: recycled to nurture", "count", "leads", 0,
+           "Rejected leads of the cohort a recycle loop sent back to nurture (each lead "
+           "counted once).",
            "Leaks"),
-    # Money in.
-    Metric("revenue", "Revenue, whole horizon", "money", _MONEY, +1,
-           "Value of the deals won during the whole horizon, after discounts.",
+    # Money in: bookings, whatever the lead's creation.
+    Metric("revenue", "Bookings, whole horizon", "money", _MONEY, +1,
+           "Value of the deals closed won during the run, after discounts, whatever the "
+           "lead's creation.",
            "Revenue", 3),
-    Metric("revenue_90d", "Revenue, first 90 days", "money", _MONEY, +1,
-           "Value of the deals won in the first 90 days.",
+    Metric("revenue_90d", "Bookings, first 90 days", "money", _MONEY, +1,
+           "Value of the deals closed won in days 0-90, whatever the lead's creation.",
            "Revenue", 1),
-    Metric("revenue_1y", "Revenue, first year", "money", _MONEY, +1,
-           "Value of the deals won in the first 365 days.",
+    Metric("revenue_1y", "Bookings, first year", "money", _MONEY, +1,
+           "Value of the deals closed won in days 0-365, whatever the lead's creation.",
            "Revenue", 2),
-    Metric("win_rate", "Win rate (closed deals)", "percent", _SHARE, +1,
-           "Deals won as a share of the deals closed, won or lost in the pipeline.",
+    Metric("cohort_revenue", "Cohort: revenue from new leads", "money", _MONEY, +1,
+           "Value won by the horizon from leads created during the run (part of bookings).",
+           "Revenue"),
+    Metric("win_rate", "Win rate (deals closed)", "percent", _SHARE, +1,
+           "Deals won as a share of the deals closed (won or lost in the pipeline) during "
+           "the run.",
            "Funnel", 7),
-    Metric("lead_to_customer", "Lead to customer", "percent", _SHARE, +1,
-           "Deals won as a share of the leads created.",
+    Metric("lead_to_customer", "Cohort: lead to customer", "percent", _SHARE, +1,
+           "Deals won as a share of the leads created, both of the cohort.",
            "Funnel", 6),
     Metric("mean_deal_value", "Mean deal value", "money", _MONEY, +1,
-           "Mean value of a won deal, after its discount.",
-           "Revenue", 4),
-    Metric("mean_discount", "Mean discount", "percent", _SHARE, -1,
-           "Mean discount given on the list value of won deals.",
+           "Mean value of a deal booked during the run, after its discount.",
            "Revenue", 5),
+    Metric("mean_discount", "Mean discount", "percent", _SHARE, -1,
+           "Mean discount given on the list value of the deals booked during the run.",
+           "Revenue", 6),
     # Pulled deals close at lower odds and deeper discounts.
     Metric("pulled_forward_share", "Deals pulled into a period end", "percent", _SHARE, -1,
-           "Share of won deals pushed to close before a sales-period end.",
+           "Share of the deals booked during the run pushed to close before a sales-period "
+           "end.",
+           "Revenue"),
+    # Incentives that cut both ways: effort against quota, trust in marketing's leads.
+    Metric("reps_at_quota_share", "Rep periods at quota", "percent", _SHARE, 0,
+           "Share of whole sales periods in which a rep booked at least their quota (plans "
+           "with a quota only; empty otherwise).",
+           "Revenue"),
+    Metric("follow_up_rate", "Cohort: MQLs followed up", "percent", _SHARE, +1,
+           "Share of the cohort's MQLs sales chose to follow up; falls when sales stops "
+           "trusting marketing's leads.",
+           "Leaks"),
+    Metric("revenue_per_mql", "Cohort: revenue per MQL", "money", _MONEY, +1,
+           "Revenue won by the horizon from the cohort's leads (cohort_revenue) per MQL of "
+           "the cohort: what an MQL is worth.",
            "Revenue"),
     # Time.
     Metric("cycle_days_median", "Lead to close, median", "days", "days", -1,
-           "Median days from a won deal's lead being created to the deal being won.",
+           "Median days from a booked deal's lead being created to the deal being won "
+           "(deals closed during the run).",
            "Time", 1),
     Metric("cycle_days_mean", "Lead to close, mean", "days", "days", -1,
-           "Mean days from a won deal's lead being created to the deal being won.",
+           "Mean days from a booked deal's lead being created to the deal being won "
+           "(deals closed during the run).",
            "Time"),
     Metric("cycle_days_p90", "Lead to close, 90th percentile", "days", "days", -1,
-           "Days within which nine won deals in ten closed, from the lead's creation.",
+           "Days within which nine deals in ten booked during the run closed, from the "
+           "lead's creation.",
            "Time", 2),
     Metric("mql_to_won_days_median", "MQL to close, median", "days", "days", -1,
-           "Median days from the hand-off to sales to the deal being won.",
+           "Median days from the hand-off to sales to the deal being won (deals closed "
+           "during the run).",
            "Time", 3),
     Metric("first_response_hours_median", "First response, median", "hours", "hours", -1,
-           "Median hours from the hand-off to a rep's first response.",
+           "Median hours from the hand-off to a rep's first response (leads of the cohort).",
            "Time", 4),
     Metric("rep_wait_days_mean", "Wait for a free rep, mean", "days", "days", -1,
-           "Mean days an MQL waited for a rep with a free slot.",
+           "Mean days an MQL of the cohort waited for a rep with a free slot.",
            "Time", 5),
     # Busy reps are cheap per deal but slow to respond.
     Metric("rep_utilization", "Rep utilisation", "percent", _SHARE, 0,
-           "Share of the reps' deal slots in use over the horizon.",
+           "Share of the reps' deal slots in use during the run (warm-up leads' work "
+           "included).",
            "Time", 6),
     # Money out, and what is left.
     Metric("marketing_spend", "Marketing spend", "money", _MONEY, -1,
            "Marketing budget spent during the horizon.",
            "Cost and return", 1),
     Metric("marketing_bonus_cost", "Marketing bonuses", "money", _MONEY, -1,
-           "Bonuses paid to marketing per MQL, on pipeline or on revenue.",
+           "Bonuses to marketing per MQL, on pipeline and on bookings, for what happened "
+           "during the run.",
            "Cost and return"),
     Metric("commission_cost", "Commission and accelerators", "money", _MONEY, -1,
-           "Sales commission on won deals, with accelerators above quota.",
+           "Sales commission on the deals booked during the run, with accelerators on "
+           "bookings above quota.",
            "Cost and return"),
     Metric("rep_salary_cost", "Rep salaries", "money", _MONEY, -1,
            "Salaries of the sales reps over the horizon.",
@@ -192,19 +239,20 @@ _ENTRIES: tuple[Metric, ...] = (
            "Marketing spend, marketing bonuses, sales cost and alignment overhead.",
            "Cost and return", 4),
     Metric("contribution", "Contribution", "money", _MONEY, +1,
-           "Gross margin on revenue minus total cost.",
+           "Gross margin on bookings minus total cost, both over the run.",
            "Cost and return", 5),
     Metric("roi", "ROI (contribution / cost)", "percent", "ratio", +1,
-           "Contribution divided by total cost.",
+           "Contribution divided by total cost, both over the run (comparable across "
+           "horizons: a quarter's ROI is about a year's).",
            "Cost and return", 6),
     Metric("cost_per_deal", "Sales cost per deal", "money", _MONEY, -1,
-           "Sales cost divided by deals won.",
+           "Sales cost divided by deals booked.",
            "Cost and return", 7),
     Metric("customer_acquisition_cost", "Customer acquisition cost", "money", _MONEY, -1,
-           "Total cost divided by deals won.",
+           "Total cost divided by deals booked.",
            "Cost and return", 8),
-    Metric("sales_cost_share", "Sales cost / revenue", "percent", "ratio", -1,
-           "Sales cost divided by revenue.",
+    Metric("sales_cost_share", "Sales cost / bookings", "percent", "ratio", -1,
+           "Sales cost divided by bookings.",
            "Cost and return", 3),
 )
 

@@ -3,11 +3,21 @@
 They read the model's running totals (:class:`sim.model.records.LeadTotals`), into
 which every lead is folded once it has finished, and its won deals.
 
-Counts cover the leads created in ``[0, horizon)``; warm-up leads only occupied
-reps. Conservation holds exactly for those leads::
+Two views of a run (see :class:`sim.model.records.LeadTotals`):
 
-    leads_created = deals_won + lost_never_contacted + lost_rejected
-                    + lost_cold + lost_in_sales + in_flight_end
+- **Bookings** over the window ``[0, horizon)``: ``revenue``, ``revenue_90d``,
+  ``revenue_1y``, ``deals_booked`` and the outcomes of the deals closed
+  (win rate, deal value, discount, cycle times) count every deal closed in
+  the window, whatever its lead's creation: a run starts from today's
+  business, with the warm-up's open pipeline. Costs are over the same window
+  (commission, accelerators and marketing bonuses on what was booked, handed
+  off and qualified in it), so a quarter's ROI compares with a year's.
+- **The cohort**, the leads created in ``[0, horizon)``: the funnel counts,
+  the leaks and ``cohort_revenue``. Conservation holds exactly for them, and
+  every ``lost_*`` metric is one part of it::
+
+      leads_created = deals_won + lost_never_contacted + lost_rejected
+                      + lost_cold + lost_in_sales + in_flight_end
 """
 
 from __future__ import annotations
@@ -40,18 +50,19 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
     """All metrics of a finished model run (name -> float).
 
     Counts and sums come from the running totals of the leads (folded in as
-    they finished, see :mod:`sim.model.records`); money, cycle times and rates of won
-    deals from the won deals, kept one by one.
+    they finished, see :mod:`sim.model.records`); money, cycle times and rates
+    of won deals from the deals booked in the window, kept one by one.
     """
     m = model
     h: float = m.horizon
     t = m.totals
-    won = t.won()
+    won = t.won()  # booked: closed won in [0, h), warm-up leads' deals included
     won_time, value = won.outcome_time, won.value
     cycle = won_time - won.created
     mql_to_won = won_time - won.mql_time
-    lost_in_sales = int(t.outcomes[Outcome.LOST_IN_SALES])
-    deals_won = int(t.outcomes[Outcome.WON])
+    lost_in_sales = int(t.outcomes[Outcome.LOST_IN_SALES])  # the cohort's
+    deals_won = int(t.outcomes[Outcome.WON])  # the cohort's
+    deals_booked = int(value.size)
     revenue = float(value.sum())
 
     starts: list[float] = m.period_starts
@@ -77,7 +88,9 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
 
     commission = float(np.sum(value * by_period(
         won_time, lambda s: s.incentives.sales.commission_rate)))
-    commission += _accelerator_cost(won_time, value, scenarios, starts, h)
+    accelerators, at_quota = _quota_periods(m.bookings.by_rep_period, m.scenario.sales.reps,
+                                            scenarios, starts, h)
+    commission += accelerators
     salaries = over_periods(lambda s: s.sales.reps * s.sales.rep_annual_salary / 365.0)
     alignment = over_periods(lambda s: (
         s.alignment.levers.overhead_fixed_annual
@@ -103,23 +116,28 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
         "opportunities": float(t.opportunities if m.stages > 1 else deals_won),
         "deals_won": float(deals_won),
         "deals_lost": float(lost_in_sales),
+        "deals_booked": float(deals_booked),
         "in_flight_end": float(outcomes[Outcome.IN_FLIGHT]),
         "lost_never_contacted": float(outcomes[Outcome.NEVER_CONTACTED]),
         "lost_rejected": float(outcomes[Outcome.REJECTED]),
         "lost_cold": float(outcomes[Outcome.COLD]),
         "lost_in_sales": float(lost_in_sales),
-        "lost_not_followed_up": float(reasons[Reason.NOT_FOLLOWED_UP]),
-        "lost_expired_waiting": float(reasons[Reason.EXPIRED_WAITING]),
-        "lost_unqualified": float(reasons[Reason.UNQUALIFIED]),
+        "never_contacted_not_followed_up": float(reasons[Reason.NOT_FOLLOWED_UP]),
+        "never_contacted_expired_waiting": float(reasons[Reason.EXPIRED_WAITING]),
+        "cold_unqualified": float(reasons[Reason.UNQUALIFIED]),
         "recycled": float(t.recycled),
         "revenue": revenue,
         "revenue_90d": float(value[won_time < 90.0].sum()),
         "revenue_1y": float(value[won_time < 365.0].sum()),
-        "win_rate": _safe_div(deals_won, deals_won + lost_in_sales),
+        "cohort_revenue": float(value[won.created >= 0.0].sum()),
+        "win_rate": _safe_div(deals_booked, deals_booked + t.closed_lost_in_sales),
         "lead_to_customer": _safe_div(deals_won, float(t.leads)),
         "mean_deal_value": _stat(value, np.mean),
         "mean_discount": _stat(won.discount, np.mean),
         "pulled_forward_share": _stat(won.pushed.astype(float), np.mean),
+        "reps_at_quota_share": at_quota,
+        "follow_up_rate": _safe_div(t.mqls - reasons[Reason.NOT_FOLLOWED_UP], t.mqls),
+        "revenue_per_mql": _safe_div(float(value[won.created >= 0.0].sum()), t.mqls),
         "cycle_days_median": _stat(cycle, np.median),
         "cycle_days_mean": _stat(cycle, np.mean),
         "cycle_days_p90": _stat(cycle, lambda x: np.quantile(x, 0.9)),
@@ -136,8 +154,8 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
         "total_cost": total_cost,
         "contribution": contribution,
         "roi": _safe_div(contribution, total_cost),
-        "cost_per_deal": _safe_div(sales_cost, deals_won),
-        "customer_acquisition_cost": _safe_div(total_cost, deals_won),
+        "cost_per_deal": _safe_div(sales_cost, deals_booked),
+        "customer_acquisition_cost": _safe_div(total_cost, deals_booked),
         "sales_cost_share": _safe_div(sales_cost, revenue),
     }
     if out.keys() != set(METRIC_NAMES):  # the catalog and the computation must agree
@@ -146,30 +164,54 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
     return {name: float(out[name]) for name in METRIC_NAMES}
 
 
-def _accelerator_cost(won_time: np.ndarray, value: np.ndarray,
-                      scenarios: list[ResolvedScenario],
-                      starts: list[float], horizon: float) -> float:
-    """Extra commission on team bookings above quota, period by period."""
-    if not any(s.incentives.sales.accelerator_rate for s in scenarios):
-        return 0.0
+def _quota_periods(booked: dict[tuple[int, int], float], reps: int,
+                   scenarios: list[ResolvedScenario], starts: list[float],
+                   horizon: float) -> tuple[float, float]:
+    """Accelerators paid, and the share of rep-periods at quota, over the sales periods.
+
+    Each rep earns ``accelerator_rate`` on their own bookings above their
+    quota in a period, under the plan in force at the period's end. The share
+    counts the whole periods within the horizon of plans with a quota, every
+    rep in each (NaN when there is none).
+
+    Args:
+        booked: bookings from day 0 by ``(rep, period index)``
+            (:attr:`sim.model.effort.RepBookings.by_rep_period`).
+        reps: number of reps.
+        scenarios: the plan of each timeline period.
+        starts: the first day of each timeline period.
+        horizon: the end of the run.
+    """
+    if not any(s.incentives.sales.quota_per_rep_period > 0 for s in scenarios):
+        return 0.0, math.nan
     period = scenarios[0].sales.period_days
-    n_periods = math.ceil(horizon / period)
-    booked = np.bincount((won_time // period).astype(int), weights=value, minlength=n_periods)
-    total = 0.0
-    for k, bookings in enumerate(booked):
-        s = scenarios[max(bisect.bisect_right(starts, (k + 1) * period - 1e-9) - 1, 0)]
+    cost, made, counted = 0.0, 0, 0
+    for k in range(math.ceil(horizon / period - 1e-9)):
+        end = (k + 1) * period
+        s = scenarios[max(bisect.bisect_right(starts, end - 1e-9) - 1, 0)]
         plan = s.incentives.sales
-        quota = plan.quota_per_rep_period * s.sales.reps
-        total += plan.accelerator_rate * max(bookings - quota, 0.0)
-    return total
+        if plan.quota_per_rep_period <= 0:
+            continue
+        whole = end <= horizon + 1e-9
+        for rep in range(reps):
+            value = booked.get((rep, k), 0.0)
+            cost += plan.accelerator_rate * max(value - plan.quota_per_rep_period, 0.0)
+            if whole:
+                counted += 1
+                made += value >= plan.quota_per_rep_period
+    return cost, (made / counted if counted else math.nan)
 
 
 def weekly_timeseries(model: FunnelModel) -> pd.DataFrame:
-    """Weekly series from day 0: leads, MQLs, wins, bookings, pipeline, equity, WIP.
+    """Weekly series from day 0: leads, MQLs, deals booked, bookings, pipeline, equity, WIP.
 
-    Counts are per week; ``pipeline_value`` (list value of open SQLs) and
-    ``wip`` (counted leads in the system) are taken at the end of each week;
-    ``brand_equity`` is the week's mean.
+    Counts are per week. ``leads`` and ``wip`` (leads of the cohort in the
+    system) follow the leads created from day 0; ``mqls`` (first hand-offs),
+    ``deals_booked`` and ``bookings`` (deals closed won, and their value) count
+    what happened in the week whatever the lead's creation, warm-up leads
+    included, like ``pipeline_value`` (list value of every open SQL). ``wip``
+    and ``pipeline_value`` are taken at the end of each week; ``brand_equity``
+    is the week's mean.
     """
     m = model
     h: float = m.horizon
@@ -190,7 +232,7 @@ def weekly_timeseries(model: FunnelModel) -> pd.DataFrame:
         "day": edges[:-1],
         "leads": t.leads_by_week,
         "mqls": t.mqls_by_week,
-        "deals_won": per_week(won.outcome_time),
+        "deals_booked": per_week(won.outcome_time),
         "bookings": per_week(won.outcome_time, won.value),
         "pipeline_value": t.open_at_week_ends(t.pipeline_opened, t.pipeline_closed),
         "wip": t.open_at_week_ends(t.wip_opened, t.wip_closed),
@@ -199,7 +241,10 @@ def weekly_timeseries(model: FunnelModel) -> pd.DataFrame:
 
 
 def lead_records(model: FunnelModel) -> pd.DataFrame:
-    """Per-lead records (counted leads), with outcome and reason as names.
+    """Per-lead records of the cohort (leads created from day 0), outcome and reason as names.
+
+    Warm-up leads are left out, so a warm-up lead's deal booked in the window
+    is in :func:`won_deals` but not here.
 
     Raises:
         ValueError: the model was not asked to keep them (``keep_leads``).
@@ -226,12 +271,14 @@ def lead_records(model: FunnelModel) -> pd.DataFrame:
 
 
 def won_deals(model: FunnelModel) -> pd.DataFrame:
-    """A compact table of the counted won deals, one row per deal.
+    """A compact table of the deals booked (closed won in the window), one row per deal.
+
+    Warm-up leads' deals closed from day 0 on are included (``created`` < 0).
 
     Reports draw cycle-time distributions from it without ``record_leads``:
     a deal is about a hundred bytes, and won deals are a few per cent of leads.
 
-    Columns: ``created``, ``mql_time``, ``won_time`` (days from day 0),
+    Columns: ``created``, ``mql_time``, ``won_time`` (days from day 0, negative before it),
     ``cycle_days`` (lead created to won), ``mql_to_won_days``,
     ``first_response_hours``, ``value``, ``discount``, ``pushed`` (pulled into
     a period end), ``segment``, ``source``, and ``days_<stage>`` per stage.
@@ -259,5 +306,5 @@ def won_deals(model: FunnelModel) -> pd.DataFrame:
 
 
 def first_response_hours(model: FunnelModel) -> np.ndarray:
-    """First-response delays (hours from hand-off) of every counted lead a rep responded to."""
+    """First-response delays (hours from hand-off) of every cohort lead a rep responded to."""
     return model.totals.response_hours()

@@ -201,6 +201,12 @@ def apply_overrides(model: type[_M], base: BaseModel | Mapping[str, Any], overri
             and what was given (with the closest valid key for a misspelt one).
     """
     pairs = _pairs(overrides)
+    for path, _ in pairs:
+        if path == "extends" or path.startswith("extends."):
+            # ``extends`` is read when a file is loaded; set anywhere else it would be
+            # accepted and then ignored.
+            raise ScenarioError(f"{source.at(path)}: only a scenario file can extend another; "
+                                "write extends: in the file")
     if scope is not None:
         for path, _ in pairs:
             if fixed_key_of(path, scope) is not None:

@@ -72,7 +72,7 @@ class Saturation(Section):
 
     half_saturation_daily_spend: float = param(
         3000.0, "Steady daily spend that gives half of the maximum effect (assumption: about the "
-        "baseline's own spend, so it sits mid-curve).", "currency/day", gt=0
+        "baseline's own spend, so it sits mid-curve).", "currency/day", ge=0.01, le=1e9
     )
     shape: float = param(
         1.0, "Hill shape: 1 is concave, above 1 is S-shaped (Meridian, PyMC-Marketing forms).",
@@ -100,19 +100,25 @@ class Marketing(Section):
     """Spend plan, adstock stocks and lead arrivals (MODEL.md section 2)."""
 
     annual_budget: float = param(
-        2_000_000.0, "Marketing budget per year, brand plus promotion.", "currency/year", ge=0
+        2_000_000.0, "Marketing budget per year, brand plus promotion.", "currency/year", ge=0,
+        le=1e12,
     )
     brand_share: float = param(
         0.46, "Share of the budget spent on brand; the rest is promotion (activation). "
         "0.46 is Binet & Field's B2B reference split.", "fraction", ge=0, le=1,
     )
     prior_annual_budget: float | None = param(
-        None, "Budget of the plan before day 0, which sets the initial stocks; null means the "
-        "same as annual_budget.", "currency/year", ge=0,
+        2_000_000.0, "Today's budget: the plan run before day 0 (the warm-up), which sets the "
+        "brand and promotion stocks, the open pipeline and the reps' load on day 0, so a "
+        "different annual_budget is a move from today's plan on day 0. null asks for a "
+        "steady-state comparison instead: the same as annual_budget, as if the plan had "
+        "always been in force.", "currency/year", ge=0, le=1e12,
     )
     prior_brand_share: float | None = param(
-        None, "Brand share of the plan before day 0; null means the same as brand_share.",
-        "fraction", ge=0, le=1,
+        0.46, "Today's brand share: the split run before day 0 (the warm-up), so a different "
+        "brand_share (by file, --set, sweep or optimize) is a move from today's split on day 0. "
+        "null asks for a steady-state comparison instead: the same as brand_share, as if the "
+        "split had always been in force.", "fraction", ge=0, le=1,
     )
     brand_half_life_days: float = param(
         180.0, "Half-life of the brand stock (Binet & Field: brand effects show after ~6 months).",
@@ -128,14 +134,15 @@ class Marketing(Section):
         8.0, "Organic (inbound, word of mouth) leads per day with no brand equity "
         "(assumption: with "
         "promotion, ~10,000 leads a year for a mid-size firm).", "leads/day",
-        ge=0,
+        ge=0, le=10_000,
     )
     organic_gain: float = param(
         1.0, "Organic rate is multiplied by 1 + gain x brand equity (assumption).", "-", ge=0,
+        le=100,
     )
     promo_max_leads_per_day: float = param(
         30.0, "Promotion-sourced leads per day at full promotion saturation (assumption).",
-        "leads/day", ge=0
+        "leads/day", ge=0, le=10_000,
     )
     brand_effects: BrandEffects = param(BrandEffects, "Effects of brand equity on sales.")
 
@@ -148,7 +155,7 @@ class Segment(Section):
 
     name: str = param("mid_market", "Segment name.", min_length=1)
     share: float = param(1.0, "Share of new leads in this segment.", "fraction", ge=0, le=1)
-    deal_size_mean: float = param(40_000.0, "Mean list deal size.", "currency", gt=0)
+    deal_size_mean: float = param(40_000.0, "Mean list deal size.", "currency", gt=0, le=1e9)
     deal_size_cv: float = param(
         0.6, "Coefficient of variation of deal size (lognormal).", "-", ge=0, le=5
     )
@@ -159,7 +166,13 @@ class Segment(Section):
     )
     buying_window_days_mean: float = param(
         120.0, "Mean time a lead stays in-market (exponential); a lead not worked by then buys "
-        "elsewhere or decides not to buy.", "days", gt=0,
+        "elsewhere or decides not to buy.", "days", gt=0, le=36_500,
+    )
+    response_reach: float = param(
+        1.0, "Multiplier on the share of a lead's chance to qualify that depends on catching "
+        "it while it is live (sales.response_decay.reach_*): 1 as for the inbound leads "
+        "Oldroyd et al. measured; less where a buying committee decides over months "
+        "(assumption: enterprise 0.5, plausible range 0.25-0.75).", "fraction", ge=0, le=1,
     )
 
 
@@ -170,7 +183,7 @@ def _default_segments() -> list[Segment]:
         Segment(name="mid_market", share=0.35, deal_size_mean=40_000.0, deal_size_cv=0.6,
                 cycle_multiplier=1.0, buying_window_days_mean=120.0),
         Segment(name="enterprise", share=0.15, deal_size_mean=150_000.0, deal_size_cv=0.8,
-                cycle_multiplier=2.5, buying_window_days_mean=240.0),
+                cycle_multiplier=2.5, buying_window_days_mean=240.0, response_reach=0.5),
     ]
 
 
@@ -233,7 +246,7 @@ class Nurture(Section):
         lt=1,
     )
     touches_per_week: float = param(
-        2.0, "Nurture touches per week (assumption).", "touches/week", ge=0
+        2.0, "Nurture touches per week (assumption).", "touches/week", ge=0, le=100
     )
     content_effectiveness: float = param(
         0.15, "Fraction of the remaining engagement gap one touch closes.", "fraction", ge=0,
@@ -248,7 +261,8 @@ class Nurture(Section):
         ge=0, le=10
     )
     max_nurture_days: float = param(
-        365.0, "Leads still in nurture after this long are dropped (assumption).", "days", gt=0
+        365.0, "Leads still in nurture after this long are dropped (assumption).", "days", gt=0,
+        le=36_500,
     )
 
 
@@ -259,7 +273,8 @@ class Duration(Section):
     """A stage duration distribution with its mean and coefficient of variation."""
 
     distribution: DurationKind = param("lognormal", "Family: exponential, lognormal, gamma, fixed.")
-    mean_days: float = param(10.0, "Mean duration before multipliers.", "days", ge=0)
+    mean_days: float = param(10.0, "Mean duration before multipliers.", "days", ge=0,
+                             le=36_500)
     cv: float = param(
         0.6, "Coefficient of variation (ignored by exponential and fixed).", "-", ge=0, le=5
     )
@@ -293,17 +308,49 @@ def _default_stages() -> list[Stage]:
 
 
 class ResponseDecay(Section):
-    """Decay of the chance to qualify a lead with first-response time (Oldroyd et al.)."""
+    """How the chance to qualify a lead falls with its first-response time, and for which leads.
 
-    half_life_hours: float = param(
-        0.4, "Hours for the excess over the floor to halve. 0.4 gives Oldroyd et al.'s ~7x "
-        "(first hour vs second hour) on the baseline's simulated response times.", "hours", gt=0
+    The curve is stated by response band, at the resolution of the evidence
+    (Oldroyd, McElheran & Elkington, HBR 2011, 1.25 M web-generated leads of 29
+    B2C and 13 B2B firms, compared across firms): flat within the first hour,
+    ``1 / first_vs_second_hour`` in the second, ``1 / first_hour_vs_day`` from a
+    day on, log-linear between 2 h and 24 h (no published figure there). How
+    much of a lead's chance depends on catching it while it is live (its
+    reach) is an assumption by source and by segment (``leads.segments.*.
+    response_reach``): the ratios apply in full only to inbound-like leads.
+    """
+
+    first_vs_second_hour: float = param(
+        6.5, "Chance to qualify a lead first contacted within an hour over one first contacted "
+        "in the second hour (Oldroyd et al. 2011: nearly 7x).", "ratio", ge=1, le=1000,
     )
-    floor: float = param(
-        0.01, "Multiplier left after long delays (1 switches decay off); 0.01 gives >=40x "
-        "between the first hour and a day or more.", "fraction", ge=0,
+    first_hour_vs_day: float = param(
+        65.0, "Chance to qualify a lead first contacted within an hour over one first contacted "
+        "after 24 hours or more (Oldroyd et al. 2011: more than 60x).", "ratio", ge=1,
+        le=100_000,
+    )
+    reach_promotion: float = param(
+        1.0, "Share of a promotion lead's chance to qualify that depends on catching it while "
+        "it is live. Promotion leads answered an offer, like the web-generated inbound leads "
+        "Oldroyd et al. measured, so the curve applies in full (assumption; plausible range "
+        "0.7-1).", "fraction", ge=0, le=1,
+    )
+    reach_organic: float = param(
+        0.5, "Share of an organic lead's chance to qualify that depends on catching it while "
+        "it is live: organic MQLs crossed the hand-off threshold after weeks of nurture, not "
+        "at a moment of inquiry (assumption; plausible range 0.25-0.75).", "fraction", ge=0,
         le=1,
     )
+
+    @model_validator(mode="after")
+    def _day_at_least_second_hour(self) -> ResponseDecay:
+        if self.first_hour_vs_day < self.first_vs_second_hour:
+            raise ValueError(
+                f"first_hour_vs_day ({self.first_hour_vs_day:g}) must be >= "
+                f"first_vs_second_hour ({self.first_vs_second_hour:g}): a later first contact "
+                "never qualifies more often"
+            )
+        return self
 
 
 class Sales(Section):
@@ -317,16 +364,36 @@ class Sales(Section):
         20, "Active leads a rep can hold at once, from acceptance to close.", "leads", ge=1,
         le=10_000,
     )
-    response_hours_mean: float = param(
-        42.0, "Mean delay of a first response once a rep has the lead, with no SLA "
-        "(Oldroyd et al.: 42 h).", "hours", ge=0,
+    response_within_1h: float = param(
+        0.48, "Share of first responses within an hour of a rep taking the lead, with no SLA "
+        "(Oldroyd et al. 2011: of 2,241 firms sent a web lead, 37% answered within an hour, "
+        "16% in 1-24 h, 24% later, 23% never; 37/77 of those that answered). Leads never "
+        "followed up are the follow-up mechanism (incentives.sales), not a delay.", "fraction",
+        ge=0, le=1,
     )
-    response_hours_cv: float = param(
-        12.0, "Coefficient of variation of the first-response delay (lognormal; 0 is fixed). "
-        "12 with a 42 h mean fits Oldroyd et al.'s spread: about a third within an hour, a "
-        "fifth after a day.", "-", ge=0, le=100,
+    response_within_24h: float = param(
+        0.69, "Share of first responses within 24 hours, with no SLA (Oldroyd et al. 2011: "
+        "(37 + 16)/77).", "fraction", ge=0, le=1,
     )
-    response_decay: ResponseDecay = param(ResponseDecay, "Response-time decay curve.")
+    response_tail_mean_hours: float = param(
+        129.0, "Mean delay of the first responses that come after 24 hours, with no SLA "
+        "(exponential beyond 24 h). 129 gives Oldroyd et al.'s mean of 42 h over all responses "
+        "with the default band shape.", "hours", gt=24, le=100_000,
+    )
+    response_band_shape: float = param(
+        2.0, "How responses spread inside a band (the first hour, 1-24 h, or an SLA's hours): "
+        "a share x of the band's width holds x^(1/shape) of its responses. 1 spreads them "
+        "evenly, 2 puts half in the first quarter, 0.5 bunches them towards the band's end "
+        "(a deadline). Published band figures cannot tell it (assumption; plausible range "
+        "0.5-8: responses thin out with time across Oldroyd et al.'s bands, so within a band "
+        "too, up to steeply; an SLA deadline may bunch them late). Three-year revenue moves "
+        "by less than 10% over the range (tests/behaviour/test_response_shape.py).", "-",
+        gt=0, le=50,
+    )
+    response_decay: ResponseDecay = param(
+        ResponseDecay, "How the chance to qualify falls with the first-response time, and for "
+        "which leads."
+    )
     qualify_probability: float = param(
         0.95, "Chance an average lead contacted at once is reached and qualified.", "probability",
         ge=0, le=1,
@@ -349,11 +416,21 @@ class Sales(Section):
     )
     max_discount: float = param(0.40, "Largest discount ever granted.", "fraction", ge=0, le=1)
     rep_annual_salary: float = param(
-        100_000.0, "Fully loaded salary of a rep.", "currency/year", ge=0
+        100_000.0, "Fully loaded salary of a rep.", "currency/year", ge=0, le=1e9
     )
     period_days: float = param(
-        91.25, "Length of a sales period (quota and period-end push).", "days", gt=0
+        91.25, "Length of a sales period (quota and period-end push).", "days", ge=1,
+        le=36_500,
     )
+
+    @model_validator(mode="after")
+    def _response_bands_in_order(self) -> Sales:
+        if self.response_within_24h < self.response_within_1h:
+            raise ValueError(
+                f"response_within_24h ({self.response_within_24h:g}) must be >= "
+                f"response_within_1h ({self.response_within_1h:g})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _discount_order(self) -> Sales:
@@ -439,7 +516,7 @@ class AlignmentEffects(Section):
         0.5, "Largest cut in scoring noise that feedback can teach.", "fraction", ge=0, le=1
     )
     feedback_half_saturation_leads: float = param(
-        500.0, "Feedback items that teach half of the largest cut.", "leads", gt=0
+        500.0, "Feedback items that teach half of the largest cut.", "leads", gt=0, le=1e9
     )
 
 
@@ -510,7 +587,7 @@ class Finance(Section):
 class TimelineChange(Section):
     """A change of plan that takes effect on a given day."""
 
-    day: float = param(0.0, "Day the change takes effect.", "days", ge=0)
+    day: float = param(0.0, "Day the change takes effect.", "days", ge=0, le=36_500)
     set: dict[str, Any] = Field(
         min_length=1, description="Dotted key paths and their new values, as with --set."
     )
@@ -523,14 +600,22 @@ class TimelineChange(Section):
 class _Common(Section):
     """The fields a scenario and its resolved form share."""
 
-    name: str = param("scenario", "Short name, used in report folder names.", min_length=1)
+    name: str = param("scenario", "Short name, used in report folder names.", min_length=1,
+                      max_length=200)
     description: str = param("", "What the scenario represents and which question it answers.")
     horizon_days: float = param(1095.0, "Simulated days from day 0.", "days", gt=0, le=36_500)
     warmup_days: float = param(
-        0.0, "Days simulated before day 0 under the prior plan; their leads occupy reps but are "
-        "not counted.", "days", ge=0, le=3650,
+        365.0, "Days simulated before day 0 under today's marketing plan (marketing.prior_*), "
+        "so a run starts from today's business: brand and promotion stocks, leads in nurture, "
+        "the open pipeline and the reps' load. Warm-up leads are not in the cohort counts, "
+        "but their deals closed from day 0 on are booked. 365 reaches the steady state: "
+        "the baseline's bookings level off about half a year after an empty start, and with "
+        "365 days its first-90-day bookings are 96% of 90/365 of its first-year bookings "
+        "(20 replications; 31% with no warm-up). 0 starts from an empty company.",
+        "days", ge=0, le=3650,
     )
-    seed: int = param(20240601, "Root seed of all random streams.", "-", ge=0)
+    seed: int = param(20240601, "Root seed of all random streams.", "-", ge=0,
+                      le=2**64 - 1)
     replications: int = param(20, "Independent replications to run.", "-", ge=1, le=100_000)
     record_leads: bool = param(False, "Keep a record per lead (memory grows with leads).")
     neutral: bool = param(
@@ -561,7 +646,8 @@ class Scenario(_Common):
     incentives: Incentives = param(Incentives, "Sales and marketing incentive plans.")
     alignment: Alignment = param(Alignment, "Alignment stage between the two teams.")
     timeline: list[TimelineChange] = Field(
-        default_factory=list, description="Changes of plan that take effect on given days."
+        default_factory=list, max_length=1000,
+        description="Changes of plan that take effect on given days.",
     )
     extends: str | None = param(
         None, "Base scenario file this one overrides, relative to this file (sections merge "

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.statistics import mean_ci
-from sim.model.mechanisms import in_push_window, mean_response_decay
+from sim.model.mechanisms import in_push_window, qualify_multiplier
 from sim.results.replication import SimulationResult, simulate
 from sim.scenario.library import default_scenario
 from sim.scenario.loading import load_scenario
@@ -34,6 +34,9 @@ class Reference:
     high: float
     source: str
     unit: str  # "percent", "days", "ratio" or "share"
+    # A figure measured on simulated outcomes that are a small sample (e.g. the few
+    # qualified leads in one response band) is within when its 95% CI reaches the range.
+    judged_on_ci: bool = False
 
 
 REFERENCES: tuple[Reference, ...] = (
@@ -48,12 +51,27 @@ REFERENCES: tuple[Reference, ...] = (
               "industry benchmarks", "days"),
     Reference("sales cycle, enterprise (median)", "3-6+ months", 91.0, 200.0,
               "industry benchmarks", "days"),
-    Reference("qualify: within 1 h vs 1-2 h (curve)", "~7x", 5.0, 9.0,
+    # Oldroyd, McElheran & Elkington (HBR 2011; 1.25 M web-generated leads of 29 B2C and
+    # 13 B2B firms): a first contact within an hour was "nearly seven times as likely" to
+    # qualify as one an hour later, so below 7 and nearer 7 than 6: 6-7; and "more than
+    # 60 times as likely" as one after 24 hours or more, so at least 60, and below 70, a
+    # round figure the authors would have quoted instead: 60-70. The rows are computed on
+    # the leads they measured: promotion leads (inbound, answering an offer) of segments
+    # whose reach is 1. "(curve)" is the model's expected ratio on their simulated
+    # response times; "(simulated)" counts the leads that did qualify, a sample of a few
+    # dozen in the slow bands, so it is judged on its 95% CI.
+    # Not a row: MIT / InsideSales 2007 (first call within 5 vs 30 minutes: 21x the odds
+    # of qualifying). The curve is stated at the hour bands above and is flat within the
+    # first hour, because where inside an hour responses fall is not published and must
+    # not decide a result (MODEL.md 5); a minute-level row would need that.
+    Reference("qualify: within 1 h vs 1-2 h (curve)", "nearly 7x", 6.0, 7.0,
               "Oldroyd et al., HBR 2011", "ratio"),
-    Reference("qualify: within 1 h vs >= 24 h (curve)", ">60x (>=40x)", 40.0, 120.0,
+    Reference("qualify: within 1 h vs >= 24 h (curve)", "more than 60x", 60.0, 70.0,
               "Oldroyd et al., HBR 2011", "ratio"),
-    Reference("qualify: within 1 h vs 1-2 h (simulated)", "~7x", 4.0, 11.0,
-              "Oldroyd et al., HBR 2011", "ratio"),
+    Reference("qualify: within 1 h vs 1-2 h (simulated)", "nearly 7x", 6.0, 7.0,
+              "Oldroyd et al., HBR 2011", "ratio", judged_on_ci=True),
+    Reference("qualify: within 1 h vs >= 24 h (simulated)", "more than 60x", 60.0, 70.0,
+              "Oldroyd et al., HBR 2011", "ratio", judged_on_ci=True),
     Reference("sales cost / revenue", "~10%", 0.07, 0.15,
               "Chung, Steenburgh & Sudhir 2014", "percent"),
     Reference("MQLs never contacted", "up to ~70% (worst cases)", 0.0, 0.70,
@@ -62,27 +80,124 @@ REFERENCES: tuple[Reference, ...] = (
               "Binet & Field, IPA / LinkedIn B2B Institute", "share"),
     Reference("revenue lost to period-end discounts (quota plan)", "6-8%", 0.04, 0.10,
               "Larkin, JOLE 2014", "percent"),
+    # Larkin (JOLE 2014) shows deals of a quota-and-accelerator plan concentrated at
+    # quarter ends; at his enterprise software vendor (12-24-month deals whose timing
+    # reps control) about three quarters of the transactions closed on the quarter's
+    # last day (HBS case 911-057, Arck Systems (B), citing Larkin's working paper).
+    # InsideSales Labs (2017, 9.8 M deals of 151 firms): about 3x the closes on the last
+    # day of a month as on other days. Spread evenly, a quarter's last week holds
+    # 7 / 91.25 = 7.7% of the wins: a concentration at least twice that, 15%, is the
+    # floor; a mix of SMB and mid-market deals cannot be timed like Larkin's
+    # enterprise deals, so at most 50%. A plan without a push (7.7%) fails the row.
+    Reference("quota-plan wins in a quarter's last week", "strongly concentrated at "
+              "quarter ends (3/4 on the last day at one enterprise vendor)", 0.15, 0.50,
+              "Larkin, JOLE 2014; InsideSales Labs 2017", "percent"),
+    # Oyer (QJE 1998): sales are higher at the end of the fiscal year, and lower at its
+    # beginning, than in the middle; the paper gives the direction for whole firms, not
+    # a sales team's size of it. Row: the quota plan with an annual quota (the quarterly
+    # quota x 4, sales.period_days 365): bookings in the fiscal year's last month over
+    # the mean month of its middle (months 4-9). A plan without quota gives 0.9 +- 0.1
+    # (month-to-month noise), so a spike must exceed 1.2; at most 3, InsideSales' ratio
+    # for a single period-end day against an average day.
+    Reference("fiscal-year-end spike, annual quota (last month / mid-year month)",
+              "higher at the fiscal year end, lower at its start", 1.2, 3.0,
+              "Oyer, QJE 1998", "ratio"),
 )
+
+
+def _records(result: SimulationResult) -> pd.DataFrame:
+    """The per-lead records of a replication the table simulated with ``record_leads``."""
+    if result.leads is None:
+        raise ValueError("the calibration table needs per-lead records (record_leads=True)")
+    return result.leads
 
 
 def _segment_cycle(name: str) -> Callable[[SimulationResult], float]:
     def measure(result: SimulationResult) -> float:
-        leads = result.leads
+        leads = _records(result)
         won = leads[(leads["outcome"] == "won") & (leads["segment"] == name)]
         return float(np.median(won["outcome_time"] - won["sql_time"])) if len(won) else math.nan
     return measure
 
 
-def _band_ratio(result: SimulationResult) -> float:
-    """Qualification rate of leads first answered within 1 h over those answered in 1-2 h."""
-    leads = result.leads
-    answered = leads[~np.isnan(leads["first_response_hours"])]
-    hours = answered["first_response_hours"]
-    qualified = ~np.isnan(answered["sql_time"])
-    fast, slow = qualified[hours < 1.0], qualified[(hours >= 1.0) & (hours < 2.0)]
-    if not len(fast) or not slow.sum():
+# The response bands of Oldroyd et al.'s ratios, in hours.
+FIRST_HOUR, SECOND_HOUR, DAY_ON = (0.0, 1.0), (1.0, 2.0), (24.0, math.inf)
+
+
+def _inbound_leads(scenario: Scenario) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """The answered leads like those Oldroyd et al. measured.
+
+    Promotion leads of segments whose reach is 1: the curve applies to them in full.
+    """
+    resolved = scenario.resolve()
+    full = resolved.sales.response_decay.reach_promotion
+    segments = [g.name for g in resolved.leads.segments if full * g.response_reach == 1.0]
+
+    def select(leads: pd.DataFrame) -> pd.DataFrame:
+        answered: pd.DataFrame = leads[~np.isnan(leads["first_response_hours"])]
+        return answered[(answered["source"] == "promotion")
+                        & answered["segment"].isin(segments)]
+    return select
+
+
+def _band_ratio(select: Callable[[pd.DataFrame], pd.DataFrame], slow: tuple[float, float],
+                expected: Callable[[float], float] | None = None,
+                ) -> Callable[[SimulationResult], float]:
+    """Qualification within an hour over qualification in the ``slow`` band.
+
+    On the leads ``select`` keeps: the realised rates, or with ``expected`` (the
+    chance multiplier at a response time) the expected ones on the simulated
+    response times.
+    """
+    def measure(result: SimulationResult) -> float:
+        leads = select(_records(result))
+        hours = leads["first_response_hours"].to_numpy()
+        value = (np.array([expected(h) for h in hours]) if expected is not None
+                 else (~np.isnan(leads["sql_time"].to_numpy())).astype(float))
+        rates = []
+        for lo, hi in (FIRST_HOUR, slow):
+            inside = value[(hours >= lo) & (hours < hi)]
+            rates.append(inside.mean() if inside.size else math.nan)
+        return float(rates[0] / rates[1]) if rates[1] > 0 else math.nan
+    return measure
+
+
+def _annual_quota(quota: Scenario) -> Scenario:
+    """The quota plan with a fiscal-year quota: a 365-day period, the quota scaled to it."""
+    plan = quota.resolve()
+    per_year = 365.0 / plan.sales.period_days
+    return quota.with_overrides({
+        "sales.period_days": 365.0,
+        "incentives.sales.quota_per_rep_period":
+            plan.incentives.sales.quota_per_rep_period * per_year,
+    })
+
+
+def _last_week_share(period_days: float) -> Callable[[SimulationResult], float]:
+    """Share of the deals booked that closed in the last 7 days of a sales period."""
+    def measure(result: SimulationResult) -> float:
+        won = result.won_deals
+        if won is None or not len(won):
+            return math.nan
+        t = won["won_time"].to_numpy()
+        return float(np.mean(np.ceil(t / period_days) * period_days - t <= 7.0))
+    return measure
+
+
+def _year_end_spike(result: SimulationResult) -> float:
+    """Bookings in the fiscal year's last month over the mean month of months 4-9.
+
+    Fiscal years start on day 0; months are twelfths of 365 days; every year of
+    the run is pooled.
+    """
+    won = result.won_deals
+    if won is None or not len(won):
         return math.nan
-    return float(fast.mean() / slow.mean())
+    t = won["won_time"].to_numpy()
+    month = np.floor(np.mod(t, 365.0) / (365.0 / 12.0)).astype(int)
+    by_month = np.bincount(month, weights=won["value"].to_numpy(), minlength=12)[:12]
+    middle = by_month[3:9].mean()
+    return float(by_month[11] / middle) if middle > 0 else math.nan
 
 
 def calibration_table(
@@ -91,7 +206,8 @@ def calibration_table(
     """Simulated vs published figures, one row per reference figure.
 
     Runs ``replications`` of the scenario with per-lead records, and the same
-    number of its quota-with-accelerator variant for the period-end row.
+    number of its quota-with-accelerator variant for the period-end rows, and
+    of that variant with an annual quota for the fiscal-year-end row.
 
     Returns:
         Columns ``figure, simulated, ci_low, ci_high, published, low, high,
@@ -103,10 +219,14 @@ def calibration_table(
             for r in range(replications)]
     quota_runs = [simulate(quota, seed=seed, replication=r, record_leads=True)
                   for r in range(replications)]
+    annual = _annual_quota(quota)
+    annual_runs = [simulate(annual, seed=seed, replication=r) for r in range(replications)]
     decay = scenario.resolve().sales.response_decay
-    first_hour = mean_response_decay(0.0, 1.0, decay.half_life_hours, decay.floor)
-    second_hour = mean_response_decay(1.0, 2.0, decay.half_life_hours, decay.floor)
-    day_on = mean_response_decay(24.0, math.inf, decay.half_life_hours, decay.floor)
+    inbound = _inbound_leads(scenario)
+
+    def curve(hours: float) -> float:
+        return qualify_multiplier(hours, 1.0, decay.first_vs_second_hour,
+                                  decay.first_hour_vs_day)
     prior = (scenario.marketing.brand_share if scenario.marketing.prior_brand_share is None
              else scenario.marketing.prior_brand_share)
     names = [g.name for g in scenario.leads.segments]
@@ -126,7 +246,8 @@ def calibration_table(
 
     def loss(result: SimulationResult) -> float:
         """List value given away by the push discount, over revenue booked."""
-        won = result.leads[result.leads["outcome"] == "won"]
+        leads = _records(result)
+        won = leads[leads["outcome"] == "won"]
         pushed = won["pushed"].to_numpy() | np.array(
             [in_push_window(t, period, window) for t in won["outcome_time"]], dtype=bool)
         given = np.sum(won["deal_size"].to_numpy()[pushed]) * push_discount
@@ -136,13 +257,18 @@ def calibration_table(
         "lead to customer": (ratio("deals_won", "leads_created"), runs),
         "lead to opportunity": (ratio("opportunities", "leads_created"), runs),
         "opportunity to win": (ratio("deals_won", "opportunities"), runs),
-        "qualify: within 1 h vs 1-2 h (curve)": (constant(first_hour / second_hour), runs),
-        "qualify: within 1 h vs >= 24 h (curve)": (constant(first_hour / day_on), runs),
-        "qualify: within 1 h vs 1-2 h (simulated)": (_band_ratio, runs),
+        "qualify: within 1 h vs 1-2 h (curve)": (_band_ratio(inbound, SECOND_HOUR, curve), runs),
+        "qualify: within 1 h vs >= 24 h (curve)": (_band_ratio(inbound, DAY_ON, curve), runs),
+        "qualify: within 1 h vs 1-2 h (simulated)": (_band_ratio(inbound, SECOND_HOUR), runs),
+        "qualify: within 1 h vs >= 24 h (simulated)": (_band_ratio(inbound, DAY_ON), runs),
         "sales cost / revenue": (metric("sales_cost_share"), runs),
         "MQLs never contacted": (ratio("lost_never_contacted", "mqls"), runs),
         "prior brand share": (constant(prior), runs),
         "revenue lost to period-end discounts (quota plan)": (loss, quota_runs),
+        "quota-plan wins in a quarter's last week": (
+            _last_week_share(plan.sales.period_days), quota_runs),
+        "fiscal-year-end spike, annual quota (last month / mid-year month)": (
+            _year_end_spike, annual_runs),
     }
     for label, segment in (("SMB", "smb"), ("mid-market", "mid_market"),
                            ("enterprise", "enterprise")):
@@ -155,10 +281,12 @@ def calibration_table(
             continue
         fn, results = measures[ref.figure]
         mean, low, high = mean_ci(np.array([fn(r) for r in results]))
+        within = (bool(low <= ref.high and high >= ref.low) if ref.judged_on_ci
+                  else bool(ref.low <= mean <= ref.high))
         rows.append({
             "figure": ref.figure, "simulated": mean, "ci_low": low, "ci_high": high,
             "published": ref.published, "low": ref.low, "high": ref.high,
-            "within": bool(ref.low <= mean <= ref.high), "source": ref.source, "unit": ref.unit,
+            "within": within, "source": ref.source, "unit": ref.unit,
         })
     return pd.DataFrame(rows)
 
@@ -179,14 +307,15 @@ def format_table(table: pd.DataFrame) -> str:
 
     lines = ["| figure | simulated (95% CI) | published | accepted range | ok | source |",
              "|---|---|---|---|---|---|"]
-    for row in table.itertuples():
-        spread = row.ci_high - row.ci_low
-        ci = (f" ({fmt(row.ci_low, row.unit)} - {fmt(row.ci_high, row.unit)})"
-              if not math.isnan(spread) and spread > 1e-9 * abs(row.simulated) else "")
+    for row in table.to_dict("records"):
+        spread = row["ci_high"] - row["ci_low"]
+        ci = (f" ({fmt(row['ci_low'], row['unit'])} - {fmt(row['ci_high'], row['unit'])})"
+              if not math.isnan(spread) and spread > 1e-9 * abs(row["simulated"]) else "")
         lines.append(
-            f"| {row.figure} | {fmt(row.simulated, row.unit)}{ci} | {row.published} | "
-            f"{fmt(row.low, row.unit)} - {fmt(row.high, row.unit)} | "
-            f"{'yes' if row.within else 'NO'} | {row.source} |"
+            f"| {row['figure']} | {fmt(row['simulated'], row['unit'])}{ci} | "
+            f"{row['published']} | {fmt(row['low'], row['unit'])} - "
+            f"{fmt(row['high'], row['unit'])} | {'yes' if row['within'] else 'NO'} | "
+            f"{row['source']} |"
         )
     return "\n".join(lines)
 
@@ -206,6 +335,13 @@ SENSITIVITY: tuple[tuple[str, float, float], ...] = (
     ("sales.slots_per_rep", 15, 25),
     ("incentives.sales.cherry_pick", 0.3, 0.9),
     ("alignment.effects.cross_training_cycle_reduction", 0.1, 0.4),
+    # First response: the spread inside a band that published figures cannot tell,
+    # the reach of the decay curve by source and segment, and SLA compliance.
+    ("sales.response_band_shape", 0.5, 8.0),
+    ("sales.response_decay.reach_promotion", 0.7, 1.0),
+    ("sales.response_decay.reach_organic", 0.25, 0.75),
+    ("leads.segments.2.response_reach", 0.25, 0.75),
+    ("alignment.levers.sla_compliance", 0.5, 0.95),
 )
 
 
@@ -232,7 +368,7 @@ def sensitivity_table(
     for path, low, high in SENSITIVITY:
         value: object = resolved
         for part in path.split("."):
-            value = value[part]  # type: ignore[index]
+            value = value[int(part) if isinstance(value, list) else part]  # type: ignore[index]
         changes = [float(np.mean(revenues(scenario.with_overrides({path: v})) / base - 1.0))
                    for v in (low, high)]
         rows.append({"parameter": path, "base": value, "low": low, "high": high,
@@ -243,10 +379,10 @@ def sensitivity_table(
 def format_sensitivity(table: pd.DataFrame) -> str:
     """The sensitivity table as Markdown."""
     lines = ["| assumption | baseline | low -> revenue | high -> revenue |", "|---|---|---|---|"]
-    for row in table.itertuples():
-        lines.append(f"| `{row.parameter}` | {row.base:g} | {row.low:g} -> "
-                     f"{100 * row.revenue_low:+.1f}% | {row.high:g} -> "
-                     f"{100 * row.revenue_high:+.1f}% |")
+    for row in table.to_dict("records"):
+        lines.append(f"| `{row['parameter']}` | {row['base']:g} | {row['low']:g} -> "
+                     f"{100 * row['revenue_low']:+.1f}% | {row['high']:g} -> "
+                     f"{100 * row['revenue_high']:+.1f}% |")
     return "\n".join(lines)
 
 

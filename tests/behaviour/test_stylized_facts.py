@@ -161,10 +161,14 @@ def test_response_time_strong() -> None:
 
 def test_response_decay_reproduces_oldroyd_ratios_on_simulated_response_times() -> None:
     # The curve's ratios on simulated data are rows of the calibration table,
-    # checked in tests/test_calibration.py; here the direction on every band.
+    # checked in tests/validation/test_calibration.py; here the direction on every
+    # band, for the leads the curve applies to in full, those like Oldroyd et al.'s
+    # inbound web leads: promotion leads of segments whose reach is 1.
     scenario = baseline().with_overrides({"horizon_days": 365.0})
     leads = simulate(scenario, seed=SEED, record_leads=True).leads
-    answered = leads[~np.isnan(leads["first_response_hours"])]
+    full = [g.name for g in scenario.leads.segments if g.response_reach == 1.0]
+    answered = leads[~np.isnan(leads["first_response_hours"]) & leads["segment"].isin(full)
+                     & (leads["source"] == "promotion")]
     qualified = ~np.isnan(answered["sql_time"])
     hours = answered["first_response_hours"]
     bands = [qualified[(hours >= lo) & (hours < hi)].mean()

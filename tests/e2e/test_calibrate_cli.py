@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 import sim
+from sim.apps.cli import main as cli_main
 from sim.calibration import export_crm, main_calibrate
 
 pytestmark = pytest.mark.e2e
@@ -99,3 +100,93 @@ def test_bad_options_exit_2(tmp_path, capsys):
     assert "--out" in capsys.readouterr().err
     assert main_calibrate(["x.csv", "--out", str(tmp_path / "none" / "co.yaml")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+# --- through the command line: run --export-crm, then calibrate -------------------------
+
+RUN_SHORT = ["--replications", "1", "--quiet"]
+
+
+def test_run_export_crm_then_calibrate_writes_a_scenario_that_validates(tmp_path, capsys):
+    crm = tmp_path / "crm"
+    assert cli_main(["run", str(BASELINE), *RUN_SHORT, "--horizon-days", "300",
+                     "--out", str(tmp_path / "run"), "--export-crm", str(crm)]) == 0
+    assert capsys.readouterr().err == ""
+    assert sorted(p.name for p in crm.iterdir()) == [
+        "leads.csv", "opportunities.csv", "spend.csv", "stage_history.csv"]
+    out = tmp_path / "my-company.yaml"
+    assert cli_main(["calibrate", str(crm / "leads.csv"), "--opportunities",
+                     str(crm / "opportunities.csv"), "--stage-history",
+                     str(crm / "stage_history.csv"), "--spend", str(crm / "spend.csv"),
+                     "--base", str(BASELINE), "--holdout-months", "2", "--out", str(out),
+                     *QUICK]) == 0
+    assert capsys.readouterr().err == ""
+    assert cli_main(["validate", str(out)]) == 0
+    assert f"{out}: valid scenario 'my-company'" in capsys.readouterr().out
+
+
+def test_export_crm_changes_no_number_of_the_run(tmp_path):
+    short = [*RUN_SHORT, "--horizon-days", "60", "--set", "warmup_days=0"]
+    assert cli_main(["run", str(BASELINE), *short, "--out", str(tmp_path / "plain")]) == 0
+    assert cli_main(["run", str(BASELINE), *short, "--out", str(tmp_path / "exported"),
+                     "--export-crm", str(tmp_path / "crm")]) == 0
+    for table in ("summary.csv", "replications.csv", "timeseries.csv"):
+        assert ((tmp_path / "plain" / table).read_bytes()
+                == (tmp_path / "exported" / table).read_bytes()), table
+    assert (tmp_path / "crm" / "leads.csv").is_file()
+
+
+def test_export_crm_into_an_existing_empty_folder(tmp_path):
+    crm = tmp_path / "crm"
+    crm.mkdir()
+    assert cli_main(["run", str(BASELINE), *RUN_SHORT, "--horizon-days", "30",
+                     "--out", str(tmp_path / "run"), "--export-crm", str(crm)]) == 0
+    assert (crm / "leads.csv").is_file()
+
+
+@pytest.mark.parametrize("existing", ["folder with a file", "file"])
+def test_export_crm_refuses_a_folder_in_use_before_running(tmp_path, capsys, existing):
+    crm = tmp_path / "crm"
+    if existing == "file":
+        crm.write_text("mine\n")
+    else:
+        crm.mkdir()
+        (crm / "notes.txt").write_text("mine\n")
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    code = cli_main(["run", str(BASELINE), *RUN_SHORT, "--out", str(tmp_path / "run"),
+                     "--export-crm", str(crm)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith(f"error: --export-crm {crm}: exists and "
+                                                   "is not an empty folder")
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before  # no run, nothing written
+
+
+def test_export_crm_must_differ_from_out(tmp_path, capsys):
+    folder = tmp_path / "same"
+    assert cli_main(["run", str(BASELINE), *RUN_SHORT, "--out", str(folder),
+                     "--export-crm", str(folder)]) == 2
+    assert "the same folder as --out" in capsys.readouterr().err
+    assert not folder.exists()
+
+
+def test_calibrate_bad_input_through_the_cli_exits_2_with_one_line(tmp_path, capsys):
+    leads = tmp_path / "leads.csv"
+    leads.write_text("lead_id,created_at\nA,someday\n")
+    out = tmp_path / "co.yaml"
+    assert cli_main(["calibrate", str(leads), "--out", str(out), *QUICK]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "row 2, column 'created_at': cannot read" in err
+    assert not out.exists()
+    assert cli_main(["calibrate", str(leads)]) == 2  # no --out
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--out" in err
+
+
+def test_calibrate_is_listed_in_the_help(capsys):
+    with pytest.raises(SystemExit) as done:
+        cli_main(["--help"])
+    assert done.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(maxsplit=1)[1] for line in lines if line.strip().startswith("calibrate ")
+            ] == ["fit a scenario to a company's CRM export"]

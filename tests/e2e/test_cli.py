@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from sim.apps.cli import main
+from sim.results.catalog import describe
 from sim.results.metrics import METRIC_NAMES
 from sim.scenario.loading import load_scenario
 from sim.scenario.presets import SALES_PLANS
@@ -110,9 +111,11 @@ def test_json_is_exactly_one_object(json_run: tuple[Any, Path]) -> None:
     assert set(data) == JSON_KEYS
     assert set(METRIC_NAMES) <= set(data["metrics"])
     for name, stats in data["metrics"].items():
-        assert set(stats) == {"mean", "ci_low", "ci_high"}, name
-        for value in stats.values():
-            assert value is None or isinstance(value, float | int), name
+        assert set(stats) == {"mean", "ci_low", "ci_high", "label", "unit"}, name
+        for key in ("mean", "ci_low", "ci_high"):
+            assert stats[key] is None or isinstance(stats[key], float | int), name
+        # The catalog's words beside the numbers, so a reader of the JSON needs no lookup.
+        assert (stats["label"], stats["unit"]) == (describe(name).label, describe(name).unit)
     assert data["metrics"]["leads_created"]["mean"] > 0
 
 

@@ -143,7 +143,7 @@ def test_compare_prints_differences_and_verdicts_for_people(
     out = capsys.readouterr().out
     assert code == 0
     assert "'three-reps' minus 'eight-reps'" in out
-    assert "verdict" in out and "Revenue, whole horizon" in out
+    assert "verdict" in out and "Bookings, whole horizon" in out
     assert "better" in out  # salaries of 3 reps instead of 8
     assert f"Results written to {tmp_path / 'o'}" in out
     assert (tmp_path / "o" / "summary.txt").read_text().strip() in out

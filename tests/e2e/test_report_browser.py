@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from report_fixtures import compare_inputs, sweep_points, tiny_run
 
-from sim.report import write_compare_report, write_run_report, write_sweep_report
+from sim.report.compare_report import write_compare_report
+from sim.report.run_report import write_run_report
+from sim.report.sweep_report import write_sweep_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]

@@ -14,10 +14,11 @@ from report_fixtures import compare_inputs, parse, sweep_points, tiny_run
 from sim.apps.cli import main
 from sim.apps.run_folder import write_run
 from sim.report import figures as fg
-from sim.report import write_compare_report, write_run_report, write_sweep_report
+from sim.report.compare_report import write_compare_report
 from sim.report.format import fmt_tick
 from sim.report.html import table_html
-from sim.report.sweep_report import best_point, near_best
+from sim.report.run_report import write_run_report
+from sim.report.sweep_report import best_point, near_best, write_sweep_report
 
 REPO = Path(__file__).resolve().parents[2]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
@@ -134,7 +135,7 @@ def test_compare_report(tmp_path: Path) -> None:
                      "cycle_times", "first_response"}
     text = report.read_text(encoding="utf-8")
     summary = text.split('id="summary"')[1].split("</section>")[0]
-    assert "Against &#x27;baseline&#x27;, &#x27;integrated&#x27; is better on revenue" in summary
+    assert "Against &#x27;baseline&#x27;, &#x27;integrated&#x27; is better on bookings" in summary
     winners = pd.read_csv(report.parent / "tables" / "winners.csv").set_index("metric")
     assert winners.loc["revenue", "best"] == "integrated"
     assert winners.loc["revenue", "clear"] == "yes"

@@ -54,6 +54,8 @@ def budget_toy(horizon_days: float = 120.0, replications: int = 6) -> Scenario:
         "neutral": True, "horizon_days": horizon_days, "warmup_days": 0.0, "seed": 5,
         "replications": replications,
         "marketing.annual_budget": 1_000_000.0, "marketing.brand_share": 0.0,
+        # A steady-state comparison: each budget as if always in force (no prior plan).
+        "marketing.prior_annual_budget": None, "marketing.prior_brand_share": None,
         "marketing.organic_leads_per_day": ORGANIC,
         "marketing.promo_max_leads_per_day": PROMO_MAX,
         "marketing.promo_saturation.half_saturation_daily_spend": HALF_SAT,

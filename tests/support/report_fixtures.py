@@ -21,9 +21,12 @@ from sim.results.metrics import METRIC_NAMES
 # Plausible means of each metric for a year of a mid-size company.
 TYPICAL: dict[str, float] = {
     "leads_created": 9_700, "mqls": 4_200, "sqls": 1_100, "opportunities": 950,
-    "deals_won": 280, "deals_lost": 700, "in_flight_end": 300, "lost_never_contacted": 1_300,
-    "lost_rejected": 400, "lost_cold": 6_600, "lost_in_sales": 700,
-    "revenue": 9.0e6, "revenue_90d": 6.5e5, "revenue_1y": 9.0e6, "win_rate": 0.29,
+    "deals_won": 280, "deals_lost": 700, "deals_booked": 340, "in_flight_end": 300,
+    "lost_never_contacted": 1_300, "lost_rejected": 400, "lost_cold": 6_600,
+    "lost_in_sales": 700, "never_contacted_not_followed_up": 1_100,
+    "never_contacted_expired_waiting": 200, "cold_unqualified": 600,
+    "revenue": 1.1e7, "revenue_90d": 2.7e6, "revenue_1y": 1.1e7, "cohort_revenue": 9.0e6,
+    "win_rate": 0.29,
     "lead_to_customer": 0.029, "mean_deal_value": 32_000, "mean_discount": 0.08,
     "cycle_days_median": 42.0, "cycle_days_mean": 53.0, "cycle_days_p90": 108.0,
     "mql_to_won_days_median": 29.0, "first_response_hours_median": 0.4,

@@ -51,7 +51,10 @@ def test_money(value: float | None, expected: str) -> None:
 @pytest.mark.parametrize(("value", "expected"), [
     (12_345.0, "12,345"),
     (7.0, "7"),  # a whole count has no decimals
-    (12.34, "12.3"),  # a mean of counts below 100 keeps one
+    (12.34, "12"),  # a mean of counts is whole from 10 up ("Deals won 16", not "16.0")
+    (15.96, "16"),
+    (2.45, "2.5"),  # below 10 a decimal still says something
+    (0.96, "1"),  # ... unless it rounds to a whole number
     (99.96, "100"),
     (1_234.5, "1,234"),
     (0.0, "0"),
@@ -89,7 +92,8 @@ def test_other_kinds(value: float, kind: str, expected: str) -> None:
     (0.0, "percent", "±0.0 pp"),
     (-3.46, "days", "-3.5 d"),
     (150.0, "count", "+150"),
-    (-12.5, "count", "-12.5"),
+    (-12.6, "count", "-13"),
+    (-2.5, "count", "-2.5"),
     (NAN, "money", "-"),
 ])
 def test_signed_differences(value: float, kind: str, expected: str) -> None:

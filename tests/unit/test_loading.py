@@ -37,7 +37,7 @@ def test_baseline_loads() -> None:
     scenario = load_scenario(BASELINE)
     assert isinstance(scenario, Scenario)
     assert scenario.name == "baseline"
-    assert scenario.warmup_days == 180
+    assert scenario.warmup_days == 365
     assert [s.name for s in scenario.leads.segments] == ["smb", "mid_market", "enterprise"]
 
 

@@ -13,18 +13,15 @@ from sim.model.mechanisms import (
     engagement_rate,
     hill,
     in_push_window,
-    mean_response_decay,
     nurture_crossing_days,
     pull_forward_close,
     quality_odds,
-    response_decay,
     retention_per_day,
     saturated_stock,
     scale_odds,
     scale_odds_scalar,
     steady_state_stock,
 )
-from sim.scenario.schema import ResponseDecay
 
 # --- retention and adstock ----------------------------------------------------------
 
@@ -210,66 +207,7 @@ def test_nurture_crossing_with_zero_rate() -> None:
     assert out[1] == 0.0  # 0.6 * 0.95 = 0.57 >= 0.55
 
 
-# --- response decay -----------------------------------------------------------------
-
-
-def test_response_decay_by_hand() -> None:
-    hl, floor = 0.33, 0.007
-    out = response_decay([0.0, hl, 2 * hl], hl, floor)
-    # 0 h: 1; one half-life: floor + (1 - floor) / 2 = 0.5035; two: 0.007 + 0.993 / 4 = 0.25525.
-    np.testing.assert_allclose(out, [1.0, 0.5035, 0.25525], rtol=1e-12)
-
-
-def test_response_decay_decreases_towards_the_floor() -> None:
-    out = response_decay(np.linspace(0.0, 200.0, 401), 0.33, 0.007)
-    assert np.all(np.diff(out) <= 0.0)
-    assert out[-1] == pytest.approx(0.007, abs=1e-12)
-    assert np.all(out >= 0.007)
-
-
-def test_response_decay_edge_cases() -> None:
-    # floor = 1 switches decay off.
-    np.testing.assert_array_equal(response_decay([0.0, 1.0, 100.0], 0.33, 1.0), 1.0)
-    # A negative delay counts as an immediate response.
-    assert response_decay(-5.0, 0.33, 0.007) == 1.0
-    # Half-life 0: a step from 1 to the floor.
-    np.testing.assert_array_equal(response_decay([0.0, 0.01, 3.0], 0.0, 0.2), [1.0, 0.2, 0.2])
-
-
-@pytest.mark.parametrize(("start", "end"), [(0.0, 1.0), (1.0, 2.0), (0.5, 24.0), (2.0, 2.5)])
-def test_mean_response_decay_matches_numerical_average(start: float, end: float) -> None:
-    hl, floor = 0.33, 0.007
-    # Midpoint rule on 200_000 cells: error ~ width^2 / (24 n^2) * max|f''| << 1e-8.
-    n = 200_000
-    h = start + (np.arange(n) + 0.5) * (end - start) / n
-    numeric = float(np.mean(response_decay(h, hl, floor)))
-    assert mean_response_decay(start, end, hl, floor) == pytest.approx(numeric, rel=1e-8)
-
-
-def test_mean_response_decay_edge_cases() -> None:
-    # The tail to infinity averages to the floor; floor 1 is no decay at all.
-    assert mean_response_decay(24.0, math.inf, 0.33, 0.007) == 0.007
-    assert mean_response_decay(0.0, 1.0, 0.33, 1.0) == 1.0
-
-
-def test_default_decay_reproduces_oldroyd_ratios() -> None:
-    # Oldroyd et al. (HBR 2011): ~7x within the first hour vs the second, >60x vs a day.
-    # Their bands hold real response times, which crowd towards the start of the first
-    # hour; averaged uniformly over each band the curve gives a little less (the
-    # calibration test checks ~7x on simulated response times). By hand with
-    # tau = 0.4 / ln 2 = 0.57708:
-    #   [0, 1): 0.01 + 0.99 * 0.57708 * (1 - e^-1.73287) = 0.48032
-    #   [1, 2): 0.01 + 0.99 * 0.57708 * (e^-1.73287 - e^-3.46574) = 0.09314
-    #   ratio 5.16; vs the floor 0.48032 / 0.01 = 48.0.
-    curve = ResponseDecay()
-    assert (curve.half_life_hours, curve.floor) == (0.4, 0.01)
-    first = mean_response_decay(0.0, 1.0, curve.half_life_hours, curve.floor)
-    second = mean_response_decay(1.0, 2.0, curve.half_life_hours, curve.floor)
-    day_plus = mean_response_decay(24.0, math.inf, curve.half_life_hours, curve.floor)
-    assert first == pytest.approx(0.48032, abs=1e-4)
-    assert second == pytest.approx(0.09314, abs=1e-4)
-    assert 5.0 < first / second < 9.0
-    assert first / day_plus > 40.0
+# --- response decay: tests/unit/test_mechanisms_response.py -------------------------
 
 
 # --- odds ---------------------------------------------------------------------------

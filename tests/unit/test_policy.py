@@ -1,7 +1,5 @@
 """Flattening a resolved scenario into the numbers the hot path reads."""
 
-import math
-
 import pytest
 
 from sim import Scenario
@@ -19,10 +17,10 @@ def test_levers_combine_with_their_base_parameters() -> None:
     assert p.neglect_under_load == pytest.approx(
         plan["neglect_under_load"] * (1 - lv["shared_metrics"]))
     assert p.feedback_gain == pytest.approx(plan["feedback_rate"] * lv["feedback_loop"])
-    # The SLA caps the response delay; without one the sales default applies.
-    assert p.response_hours_mean == pytest.approx(lv["sla_hours"])
+    # The SLA's hours and compliance are in force; without one, the no-SLA profile.
+    assert (p.sla_hours, p.sla_compliance) == (lv["sla_hours"], lv["sla_compliance"])
     no_sla = Policy.from_scenario(s.with_overrides({"alignment.levers.sla": False}).resolve())
-    assert no_sla.response_hours_mean == s.sales.response_hours_mean
+    assert no_sla.sla_hours is None
 
 
 def test_threshold_shift_of_the_marketing_plan_is_clipped_to_the_score_range() -> None:
@@ -40,10 +38,29 @@ def test_feedback_lowers_scoring_noise_towards_its_limit() -> None:
         p.scoring_noise * (1 - p.feedback_max_noise_reduction))
 
 
-def test_response_sigma_matches_the_lognormal_cv() -> None:
-    s = Scenario().with_overrides({"sales.response_hours_cv": 1.0})
+def test_response_delay_reads_the_luck_as_a_standard_normal() -> None:
+    # No SLA: luck 0 is the median lead, u = 0.5: in 1-24 h, (0.5 - 0.48) / 0.21 of
+    # the way through its share, spread by shape 2: 1 + 23 x 0.0952^2 = 1.2086 h.
+    s = Scenario().with_overrides({"alignment.levers.sla": False})
     p = Policy.from_scenario(s.resolve())
-    assert math.exp(p.response_sigma**2) - 1 == pytest.approx(1.0)  # cv^2 = e^(s^2) - 1
+    assert p.response_delay_hours(0.0) == pytest.approx(1.0 + 23.0 * (0.02 / 0.21) ** 2)
+    # Luck -1.96 is u = 0.025: the first hour, (0.025 / 0.48)^2 h.
+    assert p.response_delay_hours(-1.959963985) == pytest.approx((0.025 / 0.48) ** 2, rel=1e-6)
+
+
+def test_reach_combines_source_and_segment() -> None:
+    p = Policy.from_scenario(Scenario().resolve())
+    # [source][segment]: organic 0.5, promotion 1; smb and mid-market 1, enterprise 0.5.
+    assert p.response_reach == ((0.5, 0.5, 0.25), (1.0, 1.0, 0.5))
+    # An organic enterprise lead first contacted after a day keeps 0.75 + 0.25 / 65.
+    assert p.qualify_multiplier(30.0, 0, 2) == pytest.approx(0.75 + 0.25 / 65)
+    assert p.qualify_multiplier(30.0, 1, 0) == pytest.approx(1 / 65)
+
+
+def test_neutral_mode_answers_at_once_without_decay() -> None:
+    p = Policy.from_scenario(Scenario(neutral=True).resolve())
+    assert p.response_delay_hours(3.0) == 0.0
+    assert p.qualify_multiplier(500.0, 1, 0) == 1.0
 
 
 def test_each_period_of_a_timeline_gets_the_policy_of_its_resolved_plan() -> None:
@@ -56,7 +73,7 @@ def test_each_period_of_a_timeline_gets_the_policy_of_its_resolved_plan() -> Non
     assert p0.follow_up_rate == SALES_PLANS["revenue_commission"]["follow_up_rate"]
     assert p1.follow_up_rate == SALES_PLANS["shared_revenue"]["follow_up_rate"]
     # undefined: no SLA, no shared metrics, no cross-training
-    assert p1.response_hours_mean == s.sales.response_hours_mean
+    assert p1.sla_hours is None
     assert p1.cherry_pick == SALES_PLANS["shared_revenue"]["cherry_pick"]
     assert p1.qualify_odds_multiplier == 1.0
-    assert p0.response_hours_mean == ALIGNMENT_STAGES["defined"]["sla_hours"]
+    assert p0.sla_hours == ALIGNMENT_STAGES["defined"]["sla_hours"]

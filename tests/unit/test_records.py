@@ -69,11 +69,12 @@ def test_totals_count_only_leads_created_from_day_0_and_bin_them_by_week() -> No
                       [7.0, 0.0, 2.0]))
     assert totals.leads == 4  # the warm-up lead (created -3) is not counted
     assert list(totals.outcomes[[won, cold, flight]]) == [2, 1, 1]
+    # Bookings: the warm-up lead's deal closed on day 4 is booked, in lead order.
     won = totals.won()
-    np.testing.assert_array_equal(won.value, [2.0, 5.0])
-    np.testing.assert_array_equal(won.outcome_time, [9.0, 12.0])
-    np.testing.assert_array_equal(won.created, [2.0, 8.0])
-    assert won.stage_days.shape == (2, 2)
+    np.testing.assert_array_equal(won.value, [7.0, 2.0, 5.0])
+    np.testing.assert_array_equal(won.outcome_time, [4.0, 9.0, 12.0])
+    np.testing.assert_array_equal(won.created, [-3.0, 2.0, 8.0])
+    assert won.stage_days.shape == (3, 2)
     np.testing.assert_array_equal(week_edges(20.0), [0.0, 7.0, 14.0, 21.0])  # last: to 20
     np.testing.assert_array_equal(totals.leads_by_week, [2, 1, 1])
     # In the system just before each week end (7, 14, 20): created by then, not yet out.

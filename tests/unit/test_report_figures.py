@@ -146,9 +146,10 @@ def test_axis_labels_and_ticks_read_from_the_catalog() -> None:
     per_rep, diffs = data["per_replication"], data["differences"]
     ref = per_rep[per_rep["scenario"] == "baseline"].mean(numeric_only=True).to_dict()
     fig = fg.differences_figure(diffs, ref, "baseline")
+    titles = {ax.get_title("left").split("\n")[0] for ax in fig.axes if ax.get_visible()}
+    assert titles == {label(m) for m in set(diffs["metric"])}
     ticks = {t.get_text() for ax in fig.axes for t in ax.get_yticklabels()}
-    drawn = {label(m) for m in set(diffs["metric"]) if ref.get(m)}
-    assert drawn and drawn <= ticks
+    assert {"aligned", "integrated"} <= ticks
 
 
 def test_empty_won_deals_draw_a_note_not_an_error() -> None:
@@ -163,3 +164,115 @@ def test_same_data_same_files(run) -> None:
     a = fg.render(run_figures(run)["funnel"], "svg")
     b = fg.render(run_figures(run)["funnel"], "svg")
     assert a == b
+
+
+# --- legibility: nothing overlaps, nothing is cut ------------------------------------------
+
+
+def _boxes(fig: Figure, texts: list) -> list:
+    renderer = fig.canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in texts if t.get_text() and t.get_visible()]
+
+
+def _overlapping(boxes: list) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+            if boxes[i].overlaps(boxes[j])]
+
+
+def _drawn(fig: Figure) -> Figure:
+    fig.canvas.draw()
+    return fig
+
+
+def _horizons(scenarios: int, horizon: float = 1095.0) -> pd.DataFrame:
+    data = compare_inputs()
+    per_rep = data["per_replication"]
+    per_rep = per_rep[per_rep["scenario"].isin(list(pd.unique(per_rep["scenario"]))[:scenarios])]
+    deals = data["won_deals"][data["won_deals"]["scenario"].isin(per_rep["scenario"])]
+    if scenarios == 1:
+        per_rep, deals = per_rep.drop(columns="scenario"), deals.drop(columns="scenario")
+    return tb.horizon_table(per_rep, deals, horizon)
+
+
+@pytest.mark.parametrize("scenarios", [1, 2, 3])
+def test_horizon_window_labels_do_not_overlap(scenarios: int) -> None:
+    fig = _drawn(fg.horizon_figure(_horizons(scenarios)))
+    for ax in fig.axes:
+        labels = [t for t in ax.get_xticklabels() if t.get_text()]
+        assert len(labels) == 3  # first 90 days, first year, whole horizon
+        assert _overlapping(_boxes(fig, labels)) == [], [t.get_text() for t in labels]
+    assert fg.window_tick("Whole horizon (3 years)") == "whole\n3 years"
+    assert fg.window_tick("First 90 days") == "first\n90 days"
+
+
+@pytest.mark.parametrize("scenarios", [1, 2])
+def test_horizon_titles_fit_and_value_labels_never_collide(scenarios: int) -> None:
+    fig = _drawn(fg.horizon_figure(_horizons(scenarios)))
+    page = fig.bbox
+    titles = [fig._suptitle, *[ax.title for ax in fig.axes]]
+    for box in _boxes(fig, titles):
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 + 0.5, "a title is cut"
+        assert box.y1 <= page.y1 + 0.5
+    for ax in fig.axes:
+        values = [t for t in ax.texts]
+        if scenarios > 1:
+            assert values == []  # side by side, two scenarios' labels ran into each other
+        else:
+            assert len(values) == 3 and _overlapping(_boxes(fig, values)) == []
+
+
+def test_first_response_legend_leaves_the_24_hour_mark_visible(run) -> None:
+    fig = _drawn(fg.response_figure(tb.response_histogram(run.first_responses),
+                                    tb.response_shares(run.first_responses)))
+    ax = fig.axes[0]
+    marks = [t for t in ax.texts if "hours" in t.get_text() or "hour" in t.get_text()]
+    assert len(marks) == 2
+    legends = [*fig.legends, *([ax.get_legend()] if ax.get_legend() else [])]
+    assert legends
+    for legend in legends:
+        box = legend.get_window_extent(fig.canvas.get_renderer())
+        assert not any(box.overlaps(mark) for mark in _boxes(fig, marks))
+        assert not box.overlaps(ax.get_window_extent(fig.canvas.get_renderer()))
+
+
+def test_differences_have_one_scale_per_metric_and_no_legend() -> None:
+    data = compare_inputs()
+    per_rep, diffs = data["per_replication"], data["differences"]
+    ref = per_rep[per_rep["scenario"] == "baseline"].mean(numeric_only=True).to_dict()
+    fig = _drawn(fg.differences_figure(diffs, ref, "baseline"))
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == diffs["metric"].nunique()
+    assert fig.legends == [] and all(ax.get_legend() is None for ax in panels)
+    spans = {round(ax.get_xlim()[1], 6) for ax in panels}
+    assert len(spans) > 1  # revenue in millions, cycle days in units: not one axis
+    # A metric that did not move gets a readable axis, not ticks of 1e-15.
+    for ax in panels:
+        for tick in ax.get_xticklabels():
+            assert len(tick.get_text()) <= 8, tick.get_text()
+
+
+def test_new_views_are_readable(run) -> None:
+    from report_fixtures import tiny_run
+
+    from sim.report import breakdown as bd
+    from sim.report import pnl
+
+    reps = list(run.per_replication["replication"])
+    quarterly = pnl.quarterly_pnl(run.scenario, run.won_deals, run.per_replication,
+                                  run.timeseries)
+    other = tiny_run(**{"sales.reps": 5})
+    details = [(name, r.scenario, r.won_deals, r.per_replication, r.timeseries)
+               for name, r in (("eight", run), ("five", other))]
+    payback = pnl.payback_table(details, "eight")
+    figures = {
+        "segments": fg.breakdown_figure(bd.breakdown_table(run.won_deals, reps)),
+        "pnl": fg.pnl_figure(quarterly),
+        "pnl_compare": fg.pnl_figure(pd.concat([quarterly.assign(scenario="a"),
+                                                quarterly.assign(scenario="b")])),
+        "payback": fg.payback_figure(payback, "eight", [(60.0, "change")],
+                                     pnl.break_even(payback)),
+    }
+    for name, fig in figures.items():
+        assert_readable(name, fig)
+    titles = {ax.get_title("left") for ax in figures["segments"].axes}
+    assert {"Bookings", "Lead to close, median", "Mean deal value"} <= titles  # no win rate

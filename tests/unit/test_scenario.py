@@ -420,6 +420,7 @@ def test_changes_on_the_same_day_make_one_period() -> None:
     scenario = with_timeline(
         {"day": 60, "set": {"marketing.annual_budget": 1_000_000.0}},
         {"day": 60, "set": {"sales.base_discount": 0.2}},
+        warmup_days=0,
     )
     periods = scenario.periods()
     assert [day for day, _ in periods] == [0, 60]
@@ -431,7 +432,7 @@ def test_a_plan_switch_on_the_timeline_re_resolves_presets() -> None:
     scenario = with_timeline(
         {"day": 180, "set": {"incentives.sales_plan": "shared_revenue",
                              "alignment.stage": "integrated"}},
-        incentives={"sales_plan": "revenue_commission"},
+        incentives={"sales_plan": "revenue_commission"}, warmup_days=0,
     )
     (d0, first), (d1, second) = scenario.periods()
     assert (d0, d1) == (0, 180)

@@ -11,10 +11,13 @@ from sim.model.mechanisms import hill, retention_per_day
 from sim.model.spend import SpendPlan, build_spend_plan
 from sim.scenario.schema import Scenario
 
-# Budget 365_000 a year is 1_000 a day; with brand share 0.5, 500 a day each.
+# Budget 365_000 a year is 1_000 a day; with brand share 0.5, 500 a day each. The prior
+# plan is the same (null: a steady-state comparison) unless a test says otherwise.
 CONSTANT = {
     "marketing.annual_budget": 365_000.0,
     "marketing.brand_share": 0.5,
+    "marketing.prior_annual_budget": None,
+    "marketing.prior_brand_share": None,
     "marketing.brand_saturation.half_saturation_daily_spend": 500.0,
 }
 # From day 100 the budget doubles.
@@ -22,7 +25,9 @@ RAISE_ON_DAY_100 = {"timeline": [{"day": 100, "set": {"marketing.annual_budget":
 
 
 def plan(overrides: dict[str, Any], end_day: float = 400.0) -> SpendPlan:
-    return build_spend_plan(Scenario().with_overrides(overrides).periods(), end_day)
+    """The spend plan from day 0 (no warm-up unless the overrides ask for one)."""
+    scenario = Scenario().with_overrides({"warmup_days": 0.0, **overrides})
+    return build_spend_plan(scenario.periods(), end_day)
 
 
 def at(p: SpendPlan, values: np.ndarray, day: int) -> float:

@@ -22,18 +22,19 @@ def short(**overrides: object) -> Scenario:
     return Scenario().with_overrides({"horizon_days": 300, **overrides})
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize(
     "overrides",
     [
-        {},
-        {"incentives.sales_plan": "quota_accelerator"},
+        pytest.param({}, marks=pytest.mark.smoke),
+        pytest.param({"incentives.sales_plan": "quota_accelerator"}, marks=pytest.mark.smoke),
         {"incentives.sales_plan": "shared_revenue", "incentives.marketing_plan": "mql_volume"},
         {"alignment.stage": "undefined"},
-        {"alignment.stage": "integrated", "sales.reps": 1, "sales.slots_per_rep": 5},
+        pytest.param({"alignment.stage": "integrated", "sales.reps": 1,
+                      "sales.slots_per_rep": 5}, marks=pytest.mark.smoke),
         {"warmup_days": 90, "sales.reps": 2, "alignment.stage": "aligned"},
-        {"timeline": [{"day": 100, "set": {"marketing.annual_budget": 5e6,
-                                           "incentives.sales_plan": "quota_accelerator"}}]},
+        pytest.param({"timeline": [{"day": 100, "set": {
+            "marketing.annual_budget": 5e6, "incentives.sales_plan": "quota_accelerator"}}]},
+            marks=pytest.mark.smoke),
         {"neutral": True, "sales.reps": 1, "sales.slots_per_rep": 2},
     ],
     ids=["baseline", "quota", "shared", "undefined", "integrated-1rep", "warmup-busy",
@@ -66,7 +67,9 @@ def test_lead_records_agree_with_metrics() -> None:
     counts = leads["outcome"].value_counts()
     assert counts["won"] == m["deals_won"]
     assert counts["in_flight"] == m["in_flight_end"]
-    assert leads.loc[leads["outcome"] == "won", "value"].sum() == pytest.approx(m["revenue"])
+    # The records hold the cohort; bookings also count warm-up leads' deals.
+    assert leads.loc[leads["outcome"] == "won", "value"].sum() == pytest.approx(
+        m["cohort_revenue"])
     # Every won lead went through every stage; lost ones stop where they were lost.
     won = leads[leads["outcome"] == "won"]
     assert (won["stage_reached"] == len(result.leads.filter(like="days_").columns)).all()
@@ -78,21 +81,28 @@ def test_timeseries_totals_match_metrics() -> None:
     result = simulate(short(), seed=4)
     ts, m = result.timeseries, result.metrics
     assert ts["leads"].sum() == m["leads_created"]
-    assert ts["mqls"].sum() == m["mqls"]
-    assert ts["deals_won"].sum() == m["deals_won"]
+    assert ts["deals_booked"].sum() == m["deals_booked"]
     assert ts["bookings"].sum() == pytest.approx(m["revenue"])
     assert ts["wip"].iloc[-1] == m["in_flight_end"]
     assert ts["brand_equity"].between(0, 1).all()
+    # Weekly MQLs are the hand-offs of the window, warm-up leads' included; with no
+    # warm-up they are the cohort's.
+    assert ts["mqls"].sum() > m["mqls"]
+    cold = simulate(short(warmup_days=0), seed=4)
+    assert cold.timeseries["mqls"].sum() == cold.metrics["mqls"]
 
 
-def test_fixed_sla_response_is_exact_when_reps_are_free() -> None:
-    # No waiting (ample reps) and a fixed delay: every first response takes the SLA.
-    scenario = short(**{"sales.reps": 200, "sales.response_hours_cv": 0.0,
-                        "alignment.levers": {"sla": True, "sla_hours": 2.5}})
+def test_sla_response_share_is_exact_when_reps_are_free() -> None:
+    # No waiting (ample reps): the share of first responses within the SLA's hours
+    # is its compliance, up to sampling (a binomial share of the leads answered).
+    scenario = short(**{"sales.reps": 200, "alignment.levers": {
+        "sla": True, "sla_hours": 2.5, "sla_compliance": 0.8}})
     result = simulate(scenario, seed=1, record_leads=True)
-    hours = result.leads["first_response_hours"].dropna()
-    assert len(hours) > 100
-    assert np.allclose(hours, 2.5)
+    leads = result.leads[~np.isnan(result.leads["first_response_hours"])]
+    assert len(leads) > 1000
+    assert (leads["wait_days"] == 0).all()
+    within = float(np.mean(leads["first_response_hours"] < 2.5))
+    assert abs(within - 0.8) < 3 * np.sqrt(0.8 * 0.2 / len(leads))
 
 
 def test_quota_plan_pulls_deals_to_period_ends_with_deeper_discounts() -> None:
@@ -116,7 +126,9 @@ def test_budget_raise_on_the_timeline_brings_more_leads_after_the_change() -> No
     ts = simulate(scenario, seed=8).timeseries
     before = ts.loc[ts["day"] < 175, "leads"].mean()
     after = ts.loc[ts["day"] >= 210, "leads"].mean()
-    assert after > 1.3 * before
+    # The spend plan expects 1.32 times as many leads; weekly counts over ~20 weeks
+    # put a replication's ratio within about 0.06 of it.
+    assert after > 1.2 * before
 
 
 # --- neutral mode: an open queueing network ----------------------------------------------

@@ -42,7 +42,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "leads.buying_window": draw(st.booleans()),
         "sales.reps": draw(st.integers(1, 12)),
         "sales.slots_per_rep": draw(st.integers(1, 10)),
-        "sales.response_hours_cv": draw(st.floats(0.0, 3.0)),
+        "sales.response_band_shape": draw(st.floats(0.1, 10.0)),
         "sales.stages": stages,
         "incentives.sales_plan": draw(st.sampled_from(
             ["revenue_commission", "quota_accelerator", "shared_revenue"])),

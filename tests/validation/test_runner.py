@@ -65,7 +65,7 @@ def test_write_run_writes_every_table_atomically(run, tmp_path: Path) -> None:
 def test_summary_table_formats_numbers_for_people(run) -> None:
     run, _ = run
     text = summary_table(run)
-    assert "Revenue, whole horizon" in text and "95% CI" in text
+    assert "Bookings, whole horizon" in text and "95% CI" in text
     assert fmt(1_234_567.0, "money") == "1.23 M"
     assert fmt(0.256, "percent") == "25.6%"
     assert fmt(math.nan, "days") == "-"

@@ -10,6 +10,7 @@ The HTML export draws the same tables with the report's matplotlib figures.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import altair as alt
 import pandas as pd
@@ -22,15 +23,32 @@ FONT = 16
 TITLE_FONT = 19
 HEIGHT = 320
 
+# Any Altair chart: configuring one returns a chart of the same kind.
+ChartT = TypeVar("ChartT", bound=alt.TopLevelMixin)
 
-def _big(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+
+def _big(chart: ChartT) -> ChartT:
     """Room-sized fonts, the legend on top, no chart border."""
-    return (chart
-            .configure_axis(labelFontSize=FONT, titleFontSize=FONT, labelLimit=320)
-            .configure_legend(labelFontSize=FONT, titleFontSize=FONT, orient="top",
-                              symbolSize=220, labelLimit=400)
-            .configure_title(fontSize=TITLE_FONT, anchor="start", offset=10)
-            .configure_view(strokeWidth=0))
+    # Altair's configure_* methods return Self, but their decorator hides it from mypy.
+    configured: ChartT = (
+        chart
+        .configure_axis(labelFontSize=FONT, titleFontSize=FONT, labelLimit=320)
+        .configure_legend(labelFontSize=FONT, titleFontSize=FONT, orient="top",
+                          symbolSize=220, labelLimit=400)
+        .configure_title(fontSize=TITLE_FONT, anchor="start", offset=10)
+        .configure_view(strokeWidth=0))
+    return configured
+
+
+def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """A chart's Vega-Lite spec for the page.
+
+    Not validated against the Vega-Lite schema: the charts here are fixed and
+    tested (:func:`altair.TopLevelMixin.to_dict` validates them in the tests), and
+    validation is most of the time it takes to draw a comparison.
+    """
+    out: dict[str, Any] = chart.to_dict(validate=False)
+    return out
 
 
 def _colours(names: Sequence[str]) -> alt.Scale:
@@ -45,7 +63,7 @@ def _order(df: pd.DataFrame, column: str = "scenario") -> list[str]:
 
 
 def revenue_chart(cumulative: pd.DataFrame, title: str = "Revenue booked since day 0",
-                  markers: Sequence[tuple[float, str]] = ()) -> alt.TopLevelMixin:
+                  markers: Sequence[tuple[float, str]] = ()) -> alt.LayerChart:
     """Cumulative revenue by week: a line per plan (or team) and its 95% CI band.
 
     Args:
@@ -77,7 +95,8 @@ def revenue_chart(cumulative: pd.DataFrame, title: str = "Revenue booked since d
                                           color="#666666", baseline="top").encode(
             x="day:Q", y=alt.value(0), text="label:N")
         layers += [rule, text]
-    return _big(alt.layer(*layers).properties(title=title, height=HEIGHT, width="container"))
+    return _big(alt.LayerChart(layer=layers).properties(title=title, height=HEIGHT,
+                                                        width="container"))
 
 
 def _funnel_long(funnel: pd.DataFrame) -> pd.DataFrame:
@@ -102,7 +121,7 @@ def _funnel_long(funnel: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def funnel_charts(funnel: pd.DataFrame) -> tuple[alt.TopLevelMixin, alt.TopLevelMixin]:
+def funnel_charts(funnel: pd.DataFrame) -> tuple[alt.LayerChart, alt.LayerChart]:
     """The funnel (conversion at each step) and its leaks (share of all leads), per plan.
 
     Args:
@@ -130,12 +149,12 @@ def funnel_charts(funnel: pd.DataFrame) -> tuple[alt.TopLevelMixin, alt.TopLevel
         labels = alt.Chart(data).mark_text(align="left", dx=5, fontSize=FONT - 1).encode(
             text="text:N", **enc)
         height = max(HEIGHT, 34 * len(order) * len(names))
-        out.append(_big(alt.layer(bars, labels).properties(title=title, height=height,
-                                                           width="container")))
+        out.append(_big(alt.LayerChart(layer=[bars, labels]).properties(
+            title=title, height=height, width="container")))
     return out[0], out[1]
 
 
-def cycle_chart(cycles: pd.DataFrame) -> alt.TopLevelMixin:
+def cycle_chart(cycles: pd.DataFrame) -> alt.LayerChart:
     """Cycle times in days per plan (:func:`sim.apps.workshop.logic.cycle_rows`)."""
     names = _order(cycles)
     data = cycles.assign(text=[fmt(v, "days") for v in cycles["mean"]])
@@ -148,17 +167,17 @@ def cycle_chart(cycles: pd.DataFrame) -> alt.TopLevelMixin:
         color=alt.Color("scenario:N", scale=_colours(names), title=None), **enc)
     labels = alt.Chart(data).mark_text(align="left", dx=5, fontSize=FONT).encode(
         text="text:N", **enc)
-    return _big(alt.layer(bars, labels).properties(title="Cycle time: lead to closed deal",
-                                                   height=HEIGHT, width="container"))
+    return _big(alt.LayerChart(layer=[bars, labels]).properties(
+        title="Cycle time: lead to closed deal", height=HEIGHT, width="container"))
 
 
-def standings_chart(standings: pd.DataFrame) -> alt.TopLevelMixin:
+def standings_chart(standings: pd.DataFrame) -> alt.Chart:
     """Contribution to date of each team after each round (:meth:`Game.standings`)."""
     names = [str(n) for n in pd.unique(standings["team"])]
     standings = standings.assign(
         contribution_text=[fmt(v, "money") for v in standings["contribution_to_date"]])
-    chart = alt.Chart(standings).mark_line(point=alt.OverlayMarkDef(size=160), strokeWidth=4
-                                           ).encode(
+    line = alt.Chart(standings).mark_line(point=alt.OverlayMarkDef(size=160), strokeWidth=4)
+    chart: alt.Chart = line.encode(
         x=alt.X("round:O", title="after round", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("contribution_to_date:Q", title="contribution to date",
                 axis=alt.Axis(format="~s")),
@@ -169,7 +188,7 @@ def standings_chart(standings: pd.DataFrame) -> alt.TopLevelMixin:
 
 
 def equity_chart(equity: pd.DataFrame, markers: Sequence[tuple[float, str]] = ()
-                 ) -> alt.TopLevelMixin:
+                 ) -> alt.LayerChart:
     """Brand equity (0-1) of each team by week (:func:`sim.apps.workshop.game.brand_equity`)."""
     names = [str(n) for n in pd.unique(equity["team"])]
     line = alt.Chart(equity).mark_line(strokeWidth=4).encode(
@@ -182,5 +201,38 @@ def equity_chart(equity: pd.DataFrame, markers: Sequence[tuple[float, str]] = ()
         rules = pd.DataFrame({"day": [d for d, _ in markers]})
         layers.append(alt.Chart(rules).mark_rule(strokeDash=[6, 4], color="#666666")
                       .encode(x="day:Q"))
-    return _big(alt.layer(*layers).properties(
+    return _big(alt.LayerChart(layer=layers).properties(
         title="Brand equity: what a brand cut costs later", height=HEIGHT, width="container"))
+
+
+# Parts that add to the gap, parts that take from it, and the gap itself.
+ATTRIBUTION_COLOURS = {"adds": "#009E73", "takes": "#D55E00", "total": "#0072B2"}
+
+
+def attribution_chart(table: pd.DataFrame, title: str) -> alt.LayerChart:
+    """The gap between two teams by lever: each lever's part, then the total.
+
+    Args:
+        table: :meth:`sim.apps.workshop.attribution.Attribution.table` (its
+            ``total`` row last); whiskers are the 95% CIs over replications.
+        title: the chart's title.
+    """
+    kinds = ["total" if lever == "total" else "adds" if mean >= 0 else "takes"
+             for lever, mean in zip(table["lever"], table["mean"], strict=True)]
+    data = table.assign(kind=kinds, text=[fmt(v, "money", signed=True) for v in table["mean"]],
+                        label=[str(x) for x in table["label"]])
+    y = alt.Y("label:N", sort=list(data["label"]), title=None)
+    scale = alt.Scale(domain=list(ATTRIBUTION_COLOURS), range=list(ATTRIBUTION_COLOURS.values()))
+    bars = alt.Chart(data).mark_bar(height={"band": 0.7}).encode(
+        y=y, x=alt.X("mean:Q", title="contribution, first team minus second",
+                     axis=alt.Axis(format="~s")),
+        color=alt.Color("kind:N", scale=scale, legend=None),
+        tooltip=[alt.Tooltip("label:N", title="lever"), alt.Tooltip("text:N", title="part")])
+    whiskers = alt.Chart(data).mark_rule(strokeWidth=2, color="#333333").encode(
+        y=y, x="ci_low:Q", x2="ci_high:Q")
+    labels = alt.Chart(data).mark_text(align="left", dx=6, fontSize=FONT).encode(
+        y=y, x="ci_high:Q", text="text:N")
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#666666").encode(x="x:Q")
+    height = max(160, 56 * len(data))
+    return _big(alt.LayerChart(layer=[bars, whiskers, labels, zero]).properties(
+        title=title, height=height, width="container"))

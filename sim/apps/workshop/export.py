@@ -17,7 +17,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.apps.workshop.game import Game, duration_words, long_run_revenue
+from sim.apps.workshop.attribution import Attribution, gap_words
+from sim.apps.workshop.game import Game, duration_words, long_run_revenue, versus_leader
 from sim.apps.workshop.logic import (
     GAME_LEVERS,
     LEVERS,
@@ -64,12 +65,14 @@ class Session:
         seed: the root seed used throughout.
         comparisons: comparisons kept, in order.
         game: the game, if one was played.
+        attributions: the debrief's decompositions of the gap between two teams.
     """
 
     started: datetime = field(default_factory=lambda: datetime.now().astimezone())
     seed: int = 20240601
     comparisons: list[ComparisonRecord] = field(default_factory=list)
     game: Game | None = None
+    attributions: list[Attribution] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -201,6 +204,7 @@ def _leaderboard_html(game: Game) -> str:
             "contribution_ci": [_ci_text_plain(lo, hi) for lo, hi in
                                 zip(lb["contribution_round_low"], lb["contribution_round_high"],
                                     strict=True)],
+            "gap": versus_leader(lb),
             "revenue": [_money(v) for v in lb["revenue_round"]],
             "revenue_rank": lb["revenue_rank"],
             "contribution_to_date": [_money(v) for v in lb["contribution_to_date"]],
@@ -210,7 +214,8 @@ def _leaderboard_html(game: Game) -> str:
             df, caption=f"Round {result.number} (days {fmt_param(result.start_day)} to "
             f"{fmt_param(result.end_day)})",
             headers={"rank": "#", "team": "Team", "contribution": "Contribution this quarter",
-                     "contribution_ci": "95% CI", "revenue": "Revenue this quarter",
+                     "contribution_ci": "95% CI", "gap": "Versus the leader",
+                     "revenue": "Revenue this quarter",
                      "revenue_rank": "Revenue rank", "contribution_to_date":
                      "Contribution to date", "changes": "Changes this round"}))
     return "".join(out)
@@ -220,7 +225,7 @@ def _ci_text_plain(low: float, high: float) -> str:
     return fmt_range(low, high, "money")
 
 
-def _game_section(game: Game) -> str:
+def _game_section(game: Game, attributions: Sequence[Attribution] = ()) -> str:
     setup = game.setup
     intro = (f"{len(setup.teams)} teams ({', '.join(setup.teams)}), {setup.rounds} rounds of a "
              f"quarter each, starting from the {setup.base_name} company with "
@@ -261,7 +266,24 @@ def _game_section(game: Game) -> str:
     else:
         body += h.paragraphs(["The debrief (the long run of each team's choices) was not "
                               "run in this session."])
+    body += "".join(_attribution_html(a) for a in attributions)
     return h.section("game", "The game", body, intro)
+
+
+def _attribution_html(a: Attribution) -> str:
+    table = a.table()
+    df = pd.DataFrame({
+        "label": table["label"],
+        "part": [_signed_money(v) for v in table["mean"]],
+        "ci": [_ci_text(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"],
+                                                   strict=True)],
+    })
+    return (f"<h3>Why the gap: {h.esc(gap_words(a))}</h3>" + h.paragraphs([a.sentence()])
+            + h.table_html(df, caption=f"The gap over {duration_words(a.horizon_days)}, lever "
+                           f"by lever ({a.mixes} mixes of the two teams' choices replayed with "
+                           f"the same replications)",
+                           headers={"label": "", "part": "Part of the gap",
+                                    "ci": "95% CI"}))
 
 
 # --- the page -------------------------------------------------------------------------
@@ -273,7 +295,7 @@ def session_html(session: Session, title: str = "Leadflow workshop") -> str:
     for i, record in enumerate(session.comparisons, start=1):
         sections.append((f"comparison-{i}", f"Comparison {i}", _comparison_section(i, record)))
     if session.game is not None and session.game.results:
-        sections.append(("game", "Game", _game_section(session.game)))
+        sections.append(("game", "Game", _game_section(session.game, session.attributions)))
     if not sections:
         sections.append(("empty", "Session", h.section(
             "empty", "Nothing kept yet",

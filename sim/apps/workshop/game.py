@@ -13,17 +13,35 @@ The debrief replays every team's timeline to a long horizon (three years by
 default) with the last round's levers held, and names who wins in the short
 run and who in the long run.
 
+Teams decide privately: each submits its levers for the next round
+(:meth:`Game.submit`, from its own device in the app); the round is played
+with every team's submission, and a team that did not submit keeps its levers.
+Ranks are shared on a tie, and the sentences read out never call a lead
+"ahead" when it is within noise (:func:`round_summary`, the debrief).
+
 Reps are not a per-round lever: ``sales.reps`` fixes the run's structure and a
 timeline cannot change it (:data:`sim.scenario.overrides.FIXED_KEYS`). Every team
 keeps the starting company's reps; hiring is a decision longer than a quarter.
+
+Hooks for the mechanisms issue (hiring, the alignment diagnostic), not built here:
+
+- *Hiring* joins as a game lever: a :class:`~sim.apps.workshop.logic.LeverSpec`
+  with ``in_game=True`` on the key the model lets a timeline change (and its
+  field in :class:`~sim.apps.workshop.logic.Levers`). Everything here, the
+  teams' forms, the saved games and the debrief's decomposition
+  (:mod:`sim.apps.workshop.attribution`) take the game's levers from
+  :data:`~sim.apps.workshop.logic.GAME_LEVERS`.
+- *The alignment diagnostic* joins the debrief as a :data:`Diagnostic`: a
+  function of the game and every team's long-run replay that returns sentences,
+  given to :meth:`Game.run_debrief` (the app passes none yet).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -36,10 +54,10 @@ from sim.apps.workshop.logic import (
     money,
     prior_plan,
     signed_money,
-    simulate_runs,
+    simulate_many,
 )
 from sim.experiments.executors import Executor
-from sim.experiments.statistics import mean_ci, paired_by_replication, paired_difference
+from sim.experiments.statistics import PairedDifference, mean_ci, paired_difference
 from sim.report.tables import cumulative_bookings
 from sim.scenario.schema import Scenario
 
@@ -165,6 +183,8 @@ class TeamRound:
         runs: the replay from day 0 to the end of the round.
         revenue_round: revenue won during the round, per replication.
         contribution_round: contribution earned during the round, per replication.
+        decided: whether the team submitted its levers for the round (``False``:
+            it kept its levers of the round before).
     """
 
     team: str
@@ -172,6 +192,7 @@ class TeamRound:
     runs: Runs
     revenue_round: np.ndarray
     contribution_round: np.ndarray
+    decided: bool = True
 
     @property
     def revenue_to_date(self) -> np.ndarray:
@@ -202,54 +223,159 @@ class RoundResult:
     leaderboard: pd.DataFrame
 
 
+# --- ranks and gaps, honest about ties and noise -----------------------------------
+
+
+def shared_ranks(values: Mapping[str, float]) -> dict[str, int]:
+    """Rank 1 for the highest; equal values share a rank (``1, 1, 3``)."""
+    ordered = sorted(values.values(), reverse=True)
+    return {team: ordered.index(v) + 1 for team, v in values.items()}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Who is ahead on one measure, and by how much more than luck.
+
+    Attributes:
+        order: teams, best mean first (ties in the given order).
+        ranks: team -> shared rank.
+        gaps: team -> the leader minus the team, paired by replication (the
+            leader's own gap is zero).
+        tied: the teams that share rank 1.
+        close: the teams whose gap to the leader is within noise (its 95% CI
+            includes 0), the leader and the tied teams included.
+    """
+
+    order: list[str]
+    ranks: dict[str, int]
+    gaps: dict[str, PairedDifference]
+    tied: list[str]
+    close: list[str]
+
+    @property
+    def leader(self) -> str:
+        """The first of the order."""
+        return self.order[0]
+
+    @property
+    def clear(self) -> bool:
+        """One team ahead of every other by more than noise."""
+        return len(self.close) == 1
+
+
+def standing(values: Mapping[str, np.ndarray]) -> Standing:
+    """Rank teams by the mean of per-replication values and say who is within noise.
+
+    Args:
+        values: team -> one value per replication, the same replications for
+            every team (common random numbers), in the teams' order.
+    """
+    means = {team: float(np.mean(v)) for team, v in values.items()}
+    order = sorted(values, key=lambda t: -means[t])
+    ranks = shared_ranks(means)
+    leader = order[0]
+    gaps = {team: paired_difference(values[leader], values[team]) for team in order}
+    tied = [t for t in order if ranks[t] == 1]
+    close = [t for t in order if ranks[t] == 1 or not _excludes_zero(gaps[t])]
+    return Standing(order, ranks, gaps, tied, close)
+
+
+def _excludes_zero(d: PairedDifference) -> bool:
+    return bool(d.ci_low > 0 or d.ci_high < 0)
+
+
+def _names(teams: Sequence[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    items = list(teams)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _gap_text(d: PairedDifference) -> str:
+    return (f"{signed_money(d.mean)} (95% CI {signed_money(d.ci_low)} to "
+            f"{signed_money(d.ci_high)})")
+
+
 def leaderboard(teams: Mapping[str, TeamRound], changes: Mapping[str, list[str]]
                 ) -> pd.DataFrame:
     """A round's leaderboard, ranked by the contribution earned in the round.
 
-    Columns: ``rank``, ``team``, ``contribution_round``, ``revenue_round`` (means,
-    with ``_low``/``_high`` 95% CIs), ``revenue_rank`` (rank by the round's
-    revenue), ``contribution_to_date``, ``revenue_to_date`` and ``changes``
-    (what the team changed this round, in words).
+    Columns: ``rank`` (shared on a tie), ``team``, ``contribution_round``,
+    ``revenue_round`` (means, with ``_low``/``_high`` 95% CIs), ``revenue_rank``
+    (rank by the round's revenue), ``gap``, ``gap_low``, ``gap_high`` (the
+    leader's contribution this round minus the team's, paired by replication),
+    ``within_noise`` (the gap's CI includes 0; the leader's own row too),
+    ``contribution_to_date``, ``revenue_to_date``, ``changes`` (what the team
+    changed this round, in words) and ``decided``.
     """
+    stand = standing({name: tr.contribution_round for name, tr in teams.items()})
+    revenue_ranks = shared_ranks({name: float(np.mean(tr.revenue_round))
+                                  for name, tr in teams.items()})
     rows = []
-    for name, tr in teams.items():
-        c, r = _ci(tr.contribution_round), _ci(tr.revenue_round)
+    for name in stand.order:
+        tr = teams[name]
+        c, r, gap = _ci(tr.contribution_round), _ci(tr.revenue_round), stand.gaps[name]
         rows.append({
-            "team": name,
+            "rank": stand.ranks[name], "team": name,
             "contribution_round": c["mean"], "contribution_round_low": c["ci_low"],
             "contribution_round_high": c["ci_high"],
             "revenue_round": r["mean"], "revenue_round_low": r["ci_low"],
-            "revenue_round_high": r["ci_high"],
+            "revenue_round_high": r["ci_high"], "revenue_rank": revenue_ranks[name],
+            "gap": gap.mean, "gap_low": gap.ci_low, "gap_high": gap.ci_high,
+            "within_noise": name in stand.close,
             "contribution_to_date": float(np.mean(tr.contribution_to_date)),
             "revenue_to_date": float(np.mean(tr.revenue_to_date)),
             "changes": "; ".join(changes.get(name, [])) or "no change",
+            "decided": tr.decided,
         })
-    table = pd.DataFrame(rows)
-    table["revenue_rank"] = table["revenue_round"].rank(ascending=False, method="min")
-    table = table.sort_values("contribution_round", ascending=False, kind="stable")
-    table.insert(0, "rank", range(1, len(table) + 1))
-    table["revenue_rank"] = table["revenue_rank"].astype(int)
-    return table.reset_index(drop=True)
+    return pd.DataFrame(rows)
+
+
+def versus_leader(board: pd.DataFrame) -> list[str]:
+    """Each leaderboard row's gap to the leader, in words.
+
+    ``leader`` (``joint leader`` on a tie), or the team's contribution minus the
+    leader's, ``(within noise)`` when its 95% CI includes 0: ``-40 k (within noise)``.
+    """
+    tied = int((board["rank"] == 1).sum()) > 1
+    out = []
+    for _, row in board.iterrows():
+        if row["rank"] == 1:
+            out.append("joint leader" if tied else "leader")
+        else:
+            noise = " (within noise)" if row["within_noise"] else ""
+            out.append(f"{signed_money(-float(row['gap']))}{noise}")
+    return out
 
 
 def round_summary(result: RoundResult) -> str:
-    """One sentence on the round: who leads whom, and whether the gap is more than luck.
+    """One sentence on the round: who earned the most, and whether it is more than luck.
 
-    The gap is the paired difference of the quarter's contribution between the
-    first and second teams, replication by replication (the same market and luck).
+    Gaps are paired differences of the quarter's contribution, replication by
+    replication (the same market and luck). Teams that share the first rank
+    tie; a leader whose gap to another team is within noise is not called ahead.
     """
-    board = result.leaderboard
-    if len(board) < 2:
-        return f"{board.iloc[0]['team']} played round {result.number} alone."
-    first, second = str(board.iloc[0]["team"]), str(board.iloc[1]["team"])
-    d = paired_difference(result.teams[first].contribution_round,
-                          result.teams[second].contribution_round)
-    gap = f"{signed_money(d.mean)} (95% CI {signed_money(d.ci_low)} to {signed_money(d.ci_high)})"
-    if d.ci_low > 0:
-        return (f"Round {result.number}: {first} earns the most contribution this quarter, "
-                f"{gap} on {second}.")
-    return (f"Round {result.number}: {first} and {second} are within noise of each other "
-            f"this quarter: {gap}.")
+    values = {team: tr.contribution_round for team, tr in result.teams.items()}
+    if len(values) < 2:
+        return f"{next(iter(values))} played round {result.number} alone."
+    stand = standing(values)
+    k = result.number
+    if len(stand.tied) > 1:
+        same = all(np.array_equal(values[t], values[stand.leader]) for t in stand.tied)
+        why = (": the same contribution in every replication (the same choices meet the "
+               "same market)" if same else " on the mean")
+        return f"Round {k}: {_names(stand.tied)} tie for first place this quarter{why}."
+    others = [t for t in stand.close if t != stand.leader]
+    if others:
+        gap = stand.gaps[others[-1]]
+        return (f"Round {k}: {stand.leader} earns the most contribution this quarter, but "
+                f"{_names(others)} {'is' if len(others) == 1 else 'are'} within noise of it "
+                f"(gap to {others[-1]}: {_gap_text(gap)}).")
+    runner = stand.order[1]
+    return (f"Round {k}: {stand.leader} earns the most contribution this quarter, "
+            f"{_gap_text(stand.gaps[runner])} on {runner}, the runner-up.")
+
+
+# --- the debrief ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -261,12 +387,13 @@ class Debrief:
         game_days: days the rounds covered.
         runs: team -> its replay to the long run (last round's levers held).
         table: one row per team: ``team``, ``choices``, ``contribution_game``,
-            ``revenue_game``, ``rank_game`` (at the end of the game),
-            ``contribution_long``, ``revenue_long``, ``rank_long`` (over the
-            long run), ``brand_equity_game`` and ``brand_equity_long`` (mean
+            ``revenue_game``, ``rank_game`` (at the end of the game, shared on a
+            tie), ``contribution_long``, ``revenue_long``, ``rank_long`` (over
+            the long run), ``brand_equity_game`` and ``brand_equity_long`` (mean
             brand equity in the last week of each), ordered by ``rank_long``.
         headline: the sentence to read out.
-        sentences: one sentence per team, then what explains a reversal.
+        sentences: one sentence per team, then what explains a reversal, then
+            what the diagnostics say.
     """
 
     long_run_days: float
@@ -275,6 +402,11 @@ class Debrief:
     table: pd.DataFrame
     headline: str
     sentences: list[str]
+
+
+# A debrief's extra reading of the game (the alignment diagnostic, when it lands):
+# the game and every team's long-run replay in, sentences out.
+Diagnostic: TypeAlias = Callable[["Game", Mapping[str, Runs]], list[str]]
 
 
 @dataclass
@@ -286,12 +418,14 @@ class Game:
         choices: team -> its levers, one per round played.
         results: the rounds played.
         debrief: the long run, once asked for after the last round.
+        decisions: team -> the levers it submitted for the next round.
     """
 
     setup: GameSetup
     choices: dict[str, list[Levers]] = field(default_factory=dict)
     results: list[RoundResult] = field(default_factory=list)
     debrief: Debrief | None = None
+    decisions: dict[str, Levers] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for team in self.setup.teams:
@@ -312,14 +446,39 @@ class Game:
         played = self.choices[team]
         return played[-1] if played else self.setup.start_levers
 
-    def play_round(self, choices: Mapping[str, Levers], executor: Executor | None = None
-                   ) -> RoundResult:
-        """Record each team's levers for the next round and replay every team to its end.
+    def _check(self, team: str, levers: Levers) -> None:
+        if team not in self.setup.teams:
+            raise GameError(f"no team {team!r} in this game; teams: "
+                            f"{', '.join(self.setup.teams)}")
+        reps = self.setup.start_levers.reps
+        if levers.reps != reps:
+            raise GameError(f"{team}: sales.reps cannot change during a game (it fixes the "
+                            f"run's structure); every team keeps {reps} reps")
+
+    def submit(self, team: str, levers: Levers) -> None:
+        """Record a team's levers for the next round (replacing an earlier submission).
+
+        Raises:
+            GameError: the game is over, an unknown team, or changed reps.
+        """
+        if self.finished:
+            raise GameError(f"the game is over: all {self.setup.rounds} rounds are played")
+        self._check(team, levers)
+        self.decisions[team] = levers
+
+    def undecided(self) -> list[str]:
+        """Teams that have not submitted their levers for the next round."""
+        return [t for t in self.setup.teams if t not in self.decisions]
+
+    def play_round(self, choices: Mapping[str, Levers] | None = None,
+                   executor: Executor | None = None) -> RoundResult:
+        """Play the next round and replay every team from day 0 to its end.
 
         Args:
-            choices: team -> levers for this round (every team; reps as the
-                starting company's).
-            executor: where to run the replays; serial by default.
+            choices: team -> levers for this round (every team); by default the
+                teams' submissions, and for a team that did not submit, its
+                levers of the round before.
+            executor: where to run the replays (every team's at once); serial by default.
 
         Raises:
             GameError: the game is over, a team is missing or unknown, or a team
@@ -327,34 +486,37 @@ class Game:
         """
         if self.finished:
             raise GameError(f"the game is over: all {self.setup.rounds} rounds are played")
+        if choices is None:
+            decided = set(self.decisions)
+            choices = {t: self.decisions.get(t, self.current_levers(t)) for t in self.setup.teams}
+        else:
+            decided = set(self.setup.teams)
         missing = [t for t in self.setup.teams if t not in choices]
         unknown = [t for t in choices if t not in self.setup.teams]
         if missing or unknown:
             raise GameError(f"choices for every team are needed: missing {missing}, "
                             f"unknown {unknown}")
-        reps = self.setup.start_levers.reps
         for team, levers in choices.items():
-            if levers.reps != reps:
-                raise GameError(f"{team}: sales.reps cannot change during a game (it fixes the "
-                                f"run's structure); every team keeps {reps} reps")
+            self._check(team, levers)
         number = self.next_round
         start, end = round_days(number)
         previous = self.results[-1] if self.results else None
+        jobs = [(team_scenario(self.setup, team, [*self.choices[team], choices[team]], end),
+                 team) for team in self.setup.teams]
+        replays = simulate_many(jobs, self.setup.replications, self.setup.seed, executor)
         teams: dict[str, TeamRound] = {}
         changes: dict[str, list[str]] = {}
-        for team in self.setup.teams:
-            played = [*self.choices[team], choices[team]]
-            scenario = team_scenario(self.setup, team, played, end)
-            runs = simulate_runs(scenario, self.setup.replications, self.setup.seed, team,
-                                 executor)
+        for team, runs in zip(self.setup.teams, replays, strict=True):
             to_date = runs.per_replication["contribution"].to_numpy(dtype=float)
             before = (previous.teams[team].contribution_to_date if previous is not None
                       else np.zeros_like(to_date))
             teams[team] = TeamRound(team, choices[team], runs,
-                                    revenue_between(runs, start, end), to_date - before)
+                                    revenue_between(runs, start, end), to_date - before,
+                                    team in decided)
             changes[team] = lever_changes(self.current_levers(team), choices[team], GAME_LEVERS)
         for team in self.setup.teams:  # only once every replay succeeded
             self.choices[team].append(choices[team])
+        self.decisions = {}
         result = RoundResult(number, start, end, teams, leaderboard(teams, changes))
         self.results.append(result)
         return result
@@ -385,8 +547,17 @@ class Game:
             before = levers
         return "; ".join(parts) if parts else "kept the starting plan"
 
-    def run_debrief(self, executor: Executor | None = None) -> Debrief:
+    def long_run_scenario(self, team: str) -> Scenario:
+        """A team's choices replayed to the long run, the last round's levers held."""
+        return team_scenario(self.setup, team, self.choices[team], self.setup.long_run_days)
+
+    def run_debrief(self, executor: Executor | None = None,
+                    diagnostics: Sequence[Diagnostic] = ()) -> Debrief:
         """Replay every team's choices to the long run and say who wins when.
+
+        Args:
+            executor: where to run the replays (every team's at once); serial by default.
+            diagnostics: extra readings whose sentences close the debrief.
 
         Raises:
             GameError: rounds are still to be played.
@@ -395,32 +566,51 @@ class Game:
             raise GameError(f"the debrief comes after the last round; "
                             f"{self.setup.rounds - len(self.results)} still to play")
         setup = self.setup
-        last = self.results[-1]
-        runs = {team: simulate_runs(
-            team_scenario(setup, team, self.choices[team], setup.long_run_days),
-            setup.replications, setup.seed, team, executor) for team in setup.teams}
-        rows = []
-        for team in setup.teams:
-            tr = last.teams[team]
-            long = runs[team].per_replication
-            rows.append({
-                "team": team, "choices": self.story(team),
-                "contribution_game": float(np.mean(tr.contribution_to_date)),
-                "revenue_game": float(np.mean(tr.revenue_to_date)),
-                "contribution_long": float(long["contribution"].mean()),
-                "revenue_long": float(long["revenue"].mean()),
-                "brand_equity_game": _last_week_equity(tr.runs),
-                "brand_equity_long": _last_week_equity(runs[team]),
-            })
-        table = pd.DataFrame(rows)
-        table["rank_game"] = table["contribution_game"].rank(ascending=False, method="min")
-        table["rank_long"] = table["contribution_long"].rank(ascending=False, method="min")
-        table = table.astype({"rank_game": int, "rank_long": int})
-        table = table.sort_values(["rank_long", "rank_game"], kind="stable").reset_index(drop=True)
-        headline, sentences = _debrief_text(self, table, runs)
-        self.debrief = Debrief(setup.long_run_days, setup.game_days, runs, table, headline,
-                               sentences)
+        replays = simulate_many([(self.long_run_scenario(team), team) for team in setup.teams],
+                                setup.replications, setup.seed, executor)
+        self.debrief = debrief_of(self, dict(zip(setup.teams, replays, strict=True)),
+                                  diagnostics)
         return self.debrief
+
+
+def debrief_of(game: Game, runs: Mapping[str, Runs], diagnostics: Sequence[Diagnostic] = ()
+               ) -> Debrief:
+    """The debrief of a finished game from every team's long-run replay.
+
+    Args:
+        game: the game, every round played.
+        runs: team -> its replay to the long run (:meth:`Game.long_run_scenario`).
+        diagnostics: extra readings whose sentences close the debrief.
+    """
+    setup = game.setup
+    last = game.results[-1]
+    rows = []
+    for team in setup.teams:
+        tr = last.teams[team]
+        long = runs[team].per_replication
+        rows.append({
+            "team": team, "choices": game.story(team),
+            "contribution_game": float(np.mean(tr.contribution_to_date)),
+            "revenue_game": float(np.mean(tr.revenue_to_date)),
+            "contribution_long": float(long["contribution"].mean()),
+            "revenue_long": float(long["revenue"].mean()),
+            "brand_equity_game": _last_week_equity(tr.runs),
+            "brand_equity_long": _last_week_equity(runs[team]),
+        })
+    table = pd.DataFrame(rows)
+    ranks_game = shared_ranks(dict(zip(table["team"], table["contribution_game"], strict=True)))
+    ranks_long = shared_ranks(dict(zip(table["team"], table["contribution_long"], strict=True)))
+    table["rank_game"] = [ranks_game[t] for t in table["team"]]
+    table["rank_long"] = [ranks_long[t] for t in table["team"]]
+    table = table.sort_values(["rank_long", "rank_game"], kind="stable").reset_index(drop=True)
+    game_values = {t: last.teams[t].contribution_to_date for t in setup.teams}
+    long_values = {t: runs[t].per_replication["contribution"].to_numpy(dtype=float)
+                   for t in setup.teams}
+    headline, sentences = _debrief_text(game, table, game_values, long_values)
+    for diagnostic in diagnostics:
+        sentences += diagnostic(game, runs)
+    return Debrief(setup.long_run_days, setup.game_days, dict(runs), table, headline,
+                   sentences)
 
 
 def _last_week_equity(runs: Runs) -> float:
@@ -435,42 +625,55 @@ def _ordinal(n: int) -> str:
     return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
 
 
-def _debrief_text(game: Game, table: pd.DataFrame, runs: Mapping[str, Runs]
-                  ) -> tuple[str, list[str]]:
+def _rank_words(rank: int, ranks: Sequence[int]) -> str:
+    """``1st``, or ``joint 1st`` when another team shares the rank."""
+    return f"{'joint ' if list(ranks).count(rank) > 1 else ''}{_ordinal(rank)}"
+
+
+def _headline(short: str, long: str, at_end: Standing, over_long: Standing,
+              long_values: Mapping[str, np.ndarray]) -> str:
+    """Who leads when, never calling a lead within noise "ahead"."""
+    total = {t: money(float(np.mean(v))) for t, v in long_values.items()}
+    if len(over_long.tied) > 1:
+        return (f"{_names(over_long.tied)} tie for first over {long}: "
+                f"{total[over_long.leader]} contribution each.")
+    winner = over_long.leader
+    if not over_long.clear:
+        rival = over_long.close[-1]
+        return (f"No team is clearly ahead over {long}: {winner} earns the most "
+                f"({total[winner]} contribution), but {_names(over_long.close[1:])} "
+                f"{'is' if len(over_long.close) == 2 else 'are'} within noise of it (gap to "
+                f"{rival}: {_gap_text(over_long.gaps[rival])}).")
+    runner = over_long.order[1]
+    gap = f"{_gap_text(over_long.gaps[runner])} on {runner}"
+    if at_end.clear and at_end.leader == winner:
+        return (f"{winner} leads after {short} and stays ahead over {long}: "
+                f"{total[winner]} contribution, {gap}.")
+    if winner in at_end.close:
+        return (f"After {short} {_names(at_end.close)} are within noise of each other; over "
+                f"{long} {winner} pulls clear: {total[winner]} contribution, {gap}.")
+    leader = at_end.leader
+    behind = over_long.gaps[leader]
+    ahead = ("leads" if at_end.clear else f"is in front ({_names(at_end.close)} within noise)")
+    return (f"{leader} {ahead} after {short}, but {winner} wins over {long}: "
+            f"{total[winner]} vs {total[leader]} (gap {_gap_text(behind)}).")
+
+
+def _debrief_text(game: Game, table: pd.DataFrame, game_values: Mapping[str, np.ndarray],
+                  long_values: Mapping[str, np.ndarray]) -> tuple[str, list[str]]:
     setup = game.setup
     short = duration_words(setup.game_days)
     long = duration_words(setup.long_run_days)
-    by_game = table.sort_values(["rank_game", "rank_long"], kind="stable")
-    game_leader = str(by_game.iloc[0]["team"])
-    long_leader = str(table.iloc[0]["team"])
-    by_team = {row["team"]: row for row in table.to_dict("records")}
-    lead_row = by_team[long_leader]
-    if game_leader == long_leader:
-        runner = str(table.iloc[1]["team"])
-        d = paired_by_replication(runs[long_leader].per_replication,
-                                  runs[runner].per_replication, "contribution")
-        gap = (f"{signed_money(d.mean)} on {runner}" if d.ci_low > 0
-               else f"though its gap on {runner} is within noise")
-        headline = (f"{long_leader} leads after {short} and stays ahead over {long}: "
-                    f"{money(lead_row['contribution_long'])} contribution, {gap} (95% CI "
-                    f"{signed_money(d.ci_low)} to {signed_money(d.ci_high)}).")
-    else:
-        game_row = by_team[game_leader]
-        d = paired_by_replication(runs[long_leader].per_replication,
-                                  runs[game_leader].per_replication, "contribution")
-        noise = "" if d.ci_low > 0 else ", within noise"
-        headline = (f"{game_leader} leads after {short} "
-                    f"({money(game_row['contribution_game'])} contribution), but {long_leader} "
-                    f"wins over {long}: {money(lead_row['contribution_long'])} vs "
-                    f"{money(game_row['contribution_long'])} (95% CI of the gap "
-                    f"{signed_money(d.ci_low)} to {signed_money(d.ci_high)}{noise}).")
+    headline = _headline(short, long, standing(game_values), standing(long_values),
+                         long_values)
     sentences = []
     start = setup.start_levers
+    ranks_game, ranks_long = list(table["rank_game"]), list(table["rank_long"])
     for _, row in table.iterrows():
         sentences.append(
-            f"{row['team']}: {row['choices']}. {_ordinal(int(row['rank_game']))} after "
-            f"{short}, {_ordinal(int(row['rank_long']))} over {long}; brand equity "
-            f"{row['brand_equity_game']:.2f} at the end of the game, "
+            f"{row['team']}: {row['choices']}. {_rank_words(int(row['rank_game']), ranks_game)} "
+            f"after {short}, {_rank_words(int(row['rank_long']), ranks_long)} over {long}; "
+            f"brand equity {row['brand_equity_game']:.2f} at the end of the game, "
             f"{row['brand_equity_long']:.2f} at the end of {long}.")
     for _, row in table.iterrows():
         final = game.choices[str(row["team"])][-1]

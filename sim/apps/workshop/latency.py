@@ -1,63 +1,217 @@
-"""How long the workshop app takes to update: ``python -m sim.apps.workshop.latency``.
+"""How long the workshop app takes to answer: ``python -m sim.apps.workshop.latency``.
 
-An update after a lever moves runs "your plan" only (the baseline is cached per
-horizon), on the app's pool of local processes. This prints, for each horizon,
-the seconds of one such update with the quick and the "more" replications, and
-of a game round and a debrief of two teams, on this machine as it is now.
+A scripted room on the app's simulation service (:mod:`sim.apps.workshop.engine`),
+on this machine as it is now. The server starts as the app's does: a pool of
+worker processes, and the baseline warmed in the background to
+:data:`~sim.apps.workshop.logic.MORE_REPLICATIONS` at every horizon. Then, at
+each horizon (90 days, a year, three years):
+
+- **one person** moves a lever (to levers nobody ran before): the seconds to
+  the *first answer* (the first replication of each plan, compared and its
+  charts built, as the page draws them), to the *refined answer*
+  (:data:`~sim.apps.workshop.logic.REFINED_REPLICATIONS`), and for *More
+  replications* from the click to :data:`~sim.apps.workshop.logic.MORE_REPLICATIONS`;
+- **several people at once** (four by default) each move a lever at the same
+  moment: each one's seconds to a first and to a refined answer.
+
+The page itself adds its drawing in the browser (a fraction of a second) and,
+while refining, checks for new replications every
+:data:`REFRESH_SECONDS`; the numbers here are the server's side.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
+import statistics
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sim.apps.workshop import game as gm
+from sim.apps.workshop import charts
 from sim.apps.workshop import logic as lg
-from sim.experiments.executors import Execution, Executor, available_cores, open_executor
+from sim.apps.workshop.engine import BACKGROUND, Engine, Want
+from sim.experiments.executors import available_cores
+from sim.scenario.schema import Scenario
+
+SEED = 20240601
+REFRESH_SECONDS = 0.25
 
 
-def _timed(fn: Callable[[], object]) -> float:
+@dataclass(frozen=True)
+class Answer:
+    """One person's lever change: seconds from the change to each answer.
+
+    Attributes:
+        first: to the first comparison drawn (its replications: ``first_n``).
+        refined: to the refined comparison.
+        more: from a click on "More replications" to its comparison (``None``: not clicked).
+        first_n: paired replications in the first answer.
+        computed: replications the engine computed for it (cache hits not counted).
+    """
+
+    first: float
+    refined: float
+    more: float | None
+    first_n: int
+    computed: int
+
+
+@dataclass(frozen=True)
+class HorizonLatency:
+    """The measurements at one horizon.
+
+    Attributes:
+        horizon: the horizon's label.
+        alone: one person's lever change.
+        together: each person's when several move a lever at once.
+        cached: seconds to redraw levers already computed (nothing simulated).
+    """
+
+    horizon: str
+    alone: Answer
+    together: list[Answer]
+    cached: float
+
+
+def draw(engine: Engine, base: Scenario, yours: Scenario, n: int, h: lg.Horizon) -> None:
+    """What the page computes to draw a comparison: paired tables and every chart's spec."""
+    comparison = lg.compare(engine.runs(base, SEED, n, lg.BASELINE_LABEL),
+                            engine.runs(yours, SEED, n, lg.YOURS_LABEL), h)
+    runs = [comparison.baseline, comparison.yours]
+    for chart in (charts.revenue_chart(lg.revenue_over_time(runs)),
+                  charts.cycle_chart(lg.cycle_rows(runs)), *charts.funnel_charts(
+                      lg.funnel_rows(runs))):
+        charts.spec(chart)
+
+
+def lever_change(engine: Engine, client: str, base: Scenario, yours: Scenario,
+                 h: lg.Horizon, more: bool = False) -> Answer:
+    """One person moves a lever: ask for both plans, draw the first and refined answers."""
+    before = engine.stats().computed
     started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
+    wants = [Want(base, SEED, lg.REFINED_REPLICATIONS), Want(yours, SEED, lg.REFINED_REPLICATIONS)]
+    engine.want(client, wants)
+    engine.wait(wants, at_least=1)
+    first_n = min(engine.done(base, SEED), engine.done(yours, SEED))
+    draw(engine, base, yours, first_n, h)
+    first = time.perf_counter() - started
+    engine.wait(wants)
+    draw(engine, base, yours, lg.REFINED_REPLICATIONS, h)
+    refined = time.perf_counter() - started
+    more_seconds = None
+    if more:
+        clicked = time.perf_counter()
+        wants = [Want(base, SEED, lg.MORE_REPLICATIONS), Want(yours, SEED, lg.MORE_REPLICATIONS)]
+        engine.want(client, wants)
+        engine.wait(wants)
+        draw(engine, base, yours, lg.MORE_REPLICATIONS, h)
+        more_seconds = time.perf_counter() - clicked
+    engine.withdraw(client)
+    return Answer(first, refined, more_seconds, first_n, engine.stats().computed - before)
 
 
-def measure(executor: Executor, more: bool = True) -> list[tuple[str, float]]:
-    """(what, seconds) for a lever update at each horizon, a game round and a debrief."""
+def warm_baseline(engine: Engine, base: Scenario) -> list[Want]:
+    """What the app asks for on start: the baseline at every horizon, in the background."""
+    wants = [Want(lg.scenario_for(base, lg.Levers.of(base), h.days), SEED, lg.MORE_REPLICATIONS)
+             for h in lg.HORIZONS]
+    engine.want("warm-up", wants, BACKGROUND)
+    return wants
+
+
+def at_once(engine: Engine, base: Scenario, scenarios: Sequence[Scenario], h: lg.Horizon
+            ) -> list[Answer]:
+    """Several people move a lever at the same moment, one scenario each."""
+    answers: list[Answer | None] = [None] * len(scenarios)
+    barrier = threading.Barrier(len(scenarios))
+
+    def person(i: int) -> None:
+        barrier.wait()
+        answers[i] = lever_change(engine, f"person-{i}", base, scenarios[i], h)
+
+    threads = [threading.Thread(target=person, args=(i,)) for i in range(len(scenarios))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [a for a in answers if a is not None]
+
+
+def measure(engine: Engine, users: int = 4, horizons: Sequence[str] | None = None,
+            progress: bool = False) -> tuple[float, list[HorizonLatency]]:
+    """Warm the baseline, then measure lever changes at each horizon.
+
+    Args:
+        engine: a fresh engine (nothing cached).
+        users: people moving a lever at once.
+        horizons: labels of the horizons to measure (all by default).
+        progress: print each horizon's figures as they come.
+
+    Returns:
+        (seconds to warm the baseline, one :class:`HorizonLatency` per horizon).
+    """
     base = lg.load_presets()[lg.BASELINE_KEY].scenario
-    levers = lg.Levers.of(base).with_changes(brand_share=0.2)
+    start = lg.Levers.of(base)
+    started = time.perf_counter()
+    engine.wait(warm_baseline(engine, base))
+    warm = time.perf_counter() - started
     out = []
-    counts = (lg.QUICK_REPLICATIONS, lg.MORE_REPLICATIONS) if more else (lg.QUICK_REPLICATIONS,)
-    for h in lg.HORIZONS:
-        for n in counts:
-            scenario = lg.scenario_for(base, levers, h.days)
-            seconds = _timed(functools.partial(lg.simulate_runs, scenario, n, 1, "yours",
-                                               executor))
-            out.append((f"lever update, {h.label}, {n} replications", seconds))
-    game = gm.Game(gm.GameSetup(("Team A", "Team B"), 2, base, replications=lg.QUICK_REPLICATIONS))
-    start = game.setup.start_levers
-    for k in (1, 2):
-        seconds = _timed(lambda: game.play_round({"Team A": levers.with_changes(reps=start.reps),
-                                                  "Team B": start}, executor))
-        out.append((f"game round {k} of 2 teams", seconds))
-    out.append(("debrief of 2 teams to 3 years", _timed(lambda: game.run_debrief(executor))))
-    return out
+    shares = iter(range(5, 100))  # a brand share nobody ran before, per lever change
+    for h in [lg.horizon(label) for label in horizons or [x.label for x in lg.HORIZONS]]:
+        base_h = lg.scenario_for(base, start, h.days)
+
+        def fresh(h: lg.Horizon = h) -> Scenario:
+            return lg.scenario_for(base, start.with_changes(brand_share=next(shares) / 100),
+                                   h.days)
+
+        alone = lever_change(engine, "alone", base_h, fresh(), h, more=True)
+        scenarios = [fresh() for _ in range(users)]
+        together = at_once(engine, base_h, scenarios, h)
+        again = time.perf_counter()
+        draw(engine, base_h, scenarios[0], lg.REFINED_REPLICATIONS, h)
+        cached = time.perf_counter() - again
+        result = HorizonLatency(h.label, alone, together, cached)
+        out.append(result)
+        if progress:
+            print(table([result]), flush=True)
+    return warm, out
+
+
+def table(results: Sequence[HorizonLatency]) -> str:
+    """The figures as a text table, one line per horizon."""
+    lines = []
+    for r in results:
+        a = r.alone
+        firsts = [x.first for x in r.together]
+        refined = [x.refined for x in r.together]
+        lines.append(
+            f"{r.horizon:>8}  one person: first {a.first:5.2f} s ({a.first_n} repl.), "
+            f"refined {a.refined:5.2f} s, more {a.more or 0.0:5.2f} s | "
+            f"{len(r.together)} at once: first {min(firsts):5.2f}-{max(firsts):5.2f} s "
+            f"(mean {statistics.mean(firsts):5.2f}), refined {min(refined):5.2f}-"
+            f"{max(refined):5.2f} s | redraw cached {r.cached:4.2f} s")
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the measurements."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--workers", type=int, default=available_cores(),
-                        help="local processes (default: every core)")
-    parser.add_argument("--quick-only", action="store_true",
-                        help=f"skip the {lg.MORE_REPLICATIONS}-replication updates")
+                        help="worker processes (default: every core)")
+    parser.add_argument("--users", type=int, default=4, help="people at once (default 4)")
+    parser.add_argument("--horizon", action="append", choices=[h.label for h in lg.HORIZONS],
+                        help="measure this horizon only (repeatable)")
     args = parser.parse_args(argv)
-    with open_executor(Execution(workers=args.workers)) as executor:
-        print(f"{args.workers} worker process{'es' * (args.workers != 1)}")
-        for what, seconds in measure(executor, more=not args.quick_only):
-            print(f"  {what:48} {seconds:6.1f} s", flush=True)
+    engine = Engine(args.workers)
+    try:
+        print(f"{args.workers} worker process{'es' * (args.workers != 1)}; first answer = "
+              f"first replication of each plan, refined = {lg.REFINED_REPLICATIONS}, more = "
+              f"{lg.MORE_REPLICATIONS}", flush=True)
+        warm, _ = measure(engine, args.users, args.horizon, progress=True)
+        print(f"baseline warmed at every horizon ({lg.MORE_REPLICATIONS} replications) in "
+              f"{warm:.1f} s", flush=True)
+    finally:
+        engine.close()
     return 0
 
 

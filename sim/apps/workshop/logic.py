@@ -13,7 +13,7 @@ functions return. The flow of the comparison screen:
    the replication runner the command line uses
    (:func:`sim.experiments.runner.run_replications`), and :func:`compare` pairs
    "yours" with the baseline replication by replication
-   (:func:`sim.experiments.statistics.paired_by_replication`): common random
+   (:func:`sim.experiments.statistics.paired_difference`): common random
    numbers, so the 95% CI of each paired difference measures the levers, not
    the luck.
 4. :func:`takeaway` turns the comparison into one sentence.
@@ -31,9 +31,15 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 
-from sim.experiments.executors import Executor
+from sim.experiments.executors import (
+    Executor,
+    ResultCallback,
+    Task,
+    TaskResult,
+    open_executor,
+)
 from sim.experiments.runner import RunResult, run_replications
-from sim.experiments.statistics import mean_ci, paired_by_replication
+from sim.experiments.statistics import mean_ci, paired_difference
 from sim.report.format import fmt
 from sim.report.tables import cumulative_bookings, funnel_table
 from sim.results.catalog import describe
@@ -44,9 +50,12 @@ from sim.scenario.schema import AlignmentStage, MarketingPlanName, SalesPlanName
 
 BASELINE_KEY = "baseline"
 
-# Few replications while the trainer moves levers, more on demand.
+# A lever change shows its first replications at once, then refines to REFINED in the
+# background; "More replications" doubles that, up to MAX. A game plays QUICK per team.
 QUICK_REPLICATIONS = 3
+REFINED_REPLICATIONS = 6
 MORE_REPLICATIONS = 12
+MAX_REPLICATIONS = 48
 
 BASELINE_LABEL = "Baseline"
 YOURS_LABEL = "Your plan"
@@ -443,6 +452,64 @@ def simulate_runs(scenario: Scenario, replications: int, seed: int, label: str,
     return Runs.of(label, run)
 
 
+class StoredResults(Executor):
+    """An executor that hands back replications already computed, in place of running them.
+
+    The runner builds its tables from an executor's results; given this one,
+    it builds them from replications computed earlier, elsewhere or all at once
+    (:func:`simulate_many`, :mod:`sim.apps.workshop.engine`).
+
+    Args:
+        results: the computed results; each task is answered by the one with its
+            ``point`` and ``replication`` (or, when no result has that point, its
+            replication alone).
+    """
+
+    def __init__(self, results: Sequence[TaskResult]) -> None:
+        self._by_key = {r.key: r for r in results}
+        self._by_replication = {r.replication: r for r in results}
+
+    def _run(self, tasks: list[Task], collect: ResultCallback) -> None:
+        for task in tasks:
+            found = self._by_key.get(task.key) or self._by_replication[task.replication]
+            collect(TaskResult(task.point, task.replication, found.metrics, found.detail))
+
+
+def simulate_many(jobs: Sequence[tuple[Scenario, str]], replications: int, seed: int,
+                  executor: Executor | None = None) -> list[Runs]:
+    """Run several scenarios' replications ``0 .. replications-1`` at once.
+
+    Every replication of every scenario goes to the executor in one batch, so
+    the teams of a game round (or the variants of a debrief's decomposition)
+    run side by side on its workers; each scenario's tables are then built by
+    the replication runner, as :func:`simulate_runs` would.
+
+    Args:
+        jobs: (scenario, label) pairs; the labels must differ.
+        replications: how many of each.
+        seed: root seed shared by all (common random numbers).
+        executor: where to run them; serial by default.
+
+    Raises:
+        ValueError: two jobs with the same label.
+    """
+    labels = [label for _, label in jobs]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"simulate_many: labels must differ; got {labels}")
+    tasks = [Task(label, scenario, seed, r, keep_series=True)
+             for scenario, label in jobs for r in range(replications)]
+    if executor is None:
+        with open_executor() as serial:
+            results = serial.run(tasks)
+    else:
+        results = executor.run(tasks)
+    by_label: dict[str, list[TaskResult]] = {label: [] for label in labels}
+    for result in results:
+        by_label[result.point].append(result)
+    return [simulate_runs(scenario, replications, seed, label, StoredResults(by_label[label]))
+            for scenario, label in jobs]
+
+
 # The comparison's rows after the horizon's revenue, in the order people read them.
 COMPARE_METRICS: tuple[str, ...] = (
     "contribution", "deals_won", "cycle_days_median", "mqls", "lost_never_contacted",
@@ -484,8 +551,17 @@ class Comparison:
         return self.differences.set_index("metric").loc[[metric]].iloc[0]
 
 
-def difference_row(metric: str, label: str, baseline: Runs, yours: Runs) -> dict[str, Any]:
+def difference_row(metric: str, label: str, baseline: Runs, yours: Runs,
+                   pairs: pd.DataFrame | None = None) -> dict[str, Any]:
     """Yours minus the baseline on one metric, paired by replication, as a table row.
+
+    Args:
+        metric: the metric.
+        label: the row's label.
+        baseline: the baseline's runs.
+        yours: the runs compared with it.
+        pairs: :func:`paired_rows` of the two runs, if already made (a comparison
+            pairs them once for all its rows).
 
     Returns:
         ``metric``, ``label``, ``kind``, ``baseline`` and ``yours`` (means),
@@ -493,11 +569,26 @@ def difference_row(metric: str, label: str, baseline: Runs, yours: Runs) -> dict
         (difference over the baseline's mean), ``verdict``
         (:func:`sim.results.directions.verdict`) and ``n`` (pairs used).
     """
-    d = paired_by_replication(yours.per_replication, baseline.per_replication, metric)
+    if pairs is None:
+        pairs = paired_rows(baseline, yours, [metric])
+    d = paired_difference(pairs[f"{metric}_yours"].to_numpy(dtype=float),
+                          pairs[f"{metric}_base"].to_numpy(dtype=float))
     return {"metric": metric, "label": label, "kind": describe(metric).kind,
             "baseline": d.reference_mean, "yours": d.other_mean, "difference": d.mean,
             "ci_low": d.ci_low, "ci_high": d.ci_high, "relative": d.relative,
             "verdict": verdict(metric, d.ci_low, d.ci_high), "n": d.n}
+
+
+def paired_rows(baseline: Runs, yours: Runs, metrics: Sequence[str]) -> pd.DataFrame:
+    """The two runs' metrics side by side, one row per replication both have.
+
+    Columns ``replication``, then ``<metric>_base`` and ``<metric>_yours`` for each
+    metric: replication ``r`` of one beside replication ``r`` of the other
+    (common random numbers), whatever the rows' order.
+    """
+    columns = ["replication", *dict.fromkeys(metrics)]
+    return baseline.per_replication[columns].merge(
+        yours.per_replication[columns], on="replication", suffixes=("_base", "_yours"))
 
 
 def compare(baseline: Runs, yours: Runs, horizon: Horizon) -> Comparison:
@@ -506,18 +597,19 @@ def compare(baseline: Runs, yours: Runs, horizon: Horizon) -> Comparison:
     Both runs must come from the same seed and replication indices (common
     random numbers) and be run for ``horizon.days``.
     """
-    rows = [difference_row(horizon.metric, f"Revenue, {horizon.title}", baseline, yours)]
+    windows_of = [h for h in HORIZONS if h.days <= horizon.days]
+    pairs = paired_rows(baseline, yours, [horizon.metric, *COMPARE_METRICS,
+                                          *(h.metric for h in windows_of)])
+    rows = [difference_row(horizon.metric, f"Revenue, {horizon.title}", baseline, yours, pairs)]
     for metric in COMPARE_METRICS:
         label = describe(metric).label
         if metric in ("contribution", "total_cost"):
             label = f"{label}, {horizon.title}"
-        rows.append(difference_row(metric, label, baseline, yours))
+        rows.append(difference_row(metric, label, baseline, yours, pairs))
     differences = pd.DataFrame(rows)
-    windows = []
-    for h in HORIZONS:
-        if h.days <= horizon.days:
-            row = difference_row(h.metric, f"Revenue, {h.title}", baseline, yours)
-            windows.append({"window": h.label, "days": h.days, **row})
+    windows = [{"window": h.label, "days": h.days,
+                **difference_row(h.metric, f"Revenue, {h.title}", baseline, yours, pairs)}
+               for h in windows_of]
     by_horizon = pd.DataFrame(windows)
     metrics = [c for c in baseline.per_replication.columns if c != "replication"]
     identical = baseline.per_replication[metrics].equals(yours.per_replication[metrics])
@@ -553,15 +645,21 @@ def takeaway(differences: pd.DataFrame, by_horizon: pd.DataFrame, horizon: Horiz
              identical: bool = False) -> str:
     """One sentence a trainer can read out: who wins on revenue, and the catch.
 
-    The sentence names the horizon's revenue difference with its 95% CI, then at
-    most one catch, in this order: the winner flips at another horizon; the
-    contribution goes the other way (extra revenue that costs more than it
-    brings); or, when nothing goes the other way, what happens to the cycle.
+    The sentence names the horizon's revenue difference with its 95% CI (or, with
+    a single replication, says it is a first look), then at most one catch, in
+    this order: the winner flips at another horizon; the contribution goes the
+    other way (extra revenue that costs more than it brings); or, when nothing
+    goes the other way, what happens to the cycle.
     """
     if identical:
         return "Your plan is the baseline: move a lever and watch what changes."
     rows = {row["metric"]: row for row in differences.to_dict("records")}
     main = rows[horizon.metric]
+    if main["n"] < 2:  # the first answer, before a second replication gives an interval
+        return (f"First look, one replication of each plan: over {horizon.words} your plan "
+                f"books {money(abs(main['difference']))} {_more_less(main)} revenue than the "
+                f"baseline; more replications are on their way to say whether that is more "
+                f"than luck.")
     sign = _significant(main)
     ci = (f"95% CI {signed_money(main['ci_low'])} to "
           f"{signed_money(main['ci_high'])}")

@@ -143,12 +143,16 @@ def with_values(base: Scenario, values: Mapping[str, Any], option: str) -> Scena
 
     The keys common to every point of an experiment (the seed, the
     replications: :data:`sim.scenario.overrides.FIXED_KEYS`) cannot be varied.
+    Each point is a move from the base's plan on day 0: the warm-up runs the
+    base's values (:meth:`sim.scenario.schema.Scenario.moved_from`).
 
     Raises:
         ExperimentError: one line naming the option, the key and what is wrong.
     """
     try:
         scenario = apply_overrides(Scenario, base, values, Source(option), scope="experiment")
+        # A point is a move from the base's plan on day 0 (unless it asks for steady state).
+        scenario = scenario.moved_from(base, list(values))
         check_scale(scenario, f"{option} {_point_label(values)}")
     except ScenarioError as exc:
         raise ExperimentError(str(exc)) from None

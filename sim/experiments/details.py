@@ -76,15 +76,15 @@ def replay_details(result: CompareResult, executor: Executor, replications: int 
 
 def _same_metrics(replayed: pd.DataFrame, stored: pd.DataFrame) -> bool:
     """Whether each replayed replication's metrics equal the stored replication's."""
-    stored = stored.set_index("replication")
+    by_replication = stored.set_index("replication").to_dict("index")
     for row in replayed.to_dict("records"):
         rep = int(row["replication"])
-        if rep not in stored.index:
+        if rep not in by_replication:
             return False
         for name, value in row.items():
-            if name == "replication" or name not in stored.columns:
+            if name == "replication" or name not in by_replication[rep]:
                 continue
-            other = float(stored.at[rep, name])
+            other = float(by_replication[rep][name])
             if not (value == other or (math.isnan(value) and math.isnan(other))):
                 return False
     return True

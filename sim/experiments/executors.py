@@ -101,6 +101,16 @@ def available_cores() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
+def max_workers(cores: int | None = None) -> int:
+    """The most local worker processes worth starting: four per core, at least eight.
+
+    The simulation is CPU-bound, so more workers than cores only cost memory
+    (each process holds the model and a replication, a few hundred MB): past
+    this it is a typing mistake, refused with one line rather than started.
+    """
+    return max(8, 4 * (available_cores() if cores is None else cores))
+
+
 @dataclass(frozen=True)
 class Execution:
     """How to run tasks: where, and on how many workers.
@@ -131,6 +141,16 @@ class Execution:
     def worker_count(self) -> int:
         """The number of workers asked for, with ``None`` resolved to the cores."""
         return available_cores() if self.workers is None else self.workers
+
+    def capped(self, tasks: int) -> Execution:
+        """This execution with no more local workers than ``tasks``.
+
+        A worker with no task would only cost a process; a scheduler's cluster
+        is left as it is.
+        """
+        if self.scheduler is not None or self.worker_count <= max(tasks, 1):
+            return self
+        return Execution(self.kind, max(tasks, 1), self.scheduler)
 
     def describe(self) -> dict[str, Any]:
         """A JSON-friendly record of the execution, for manifests."""
@@ -186,11 +206,19 @@ class SerialExecutor(Executor):
             collect(run_task(task))
 
 
+# Signals that stop a run: the parent reacts to them, its workers do not.
+_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
 def _ignore_sigint() -> None:
-    # Ctrl-C reaches every process of the terminal's process group; only the
-    # parent should react (save what finished, stop the pool), not print a
-    # traceback from each worker.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C (and a SIGTERM sent to the process group) reaches every process of
+    # the group; only the parent should react (save what finished, stop the
+    # pool), not print a traceback from each worker. A worker starts with these
+    # signals blocked (see ProcessExecutor), so none arrives before this runs.
+    for number in _STOP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
 
 def _ready() -> bool:
@@ -232,10 +260,22 @@ class ProcessExecutor(Executor):
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         if workers > 1:
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(),
-                                             initializer=_ignore_sigint)
-            # With fork the first task starts every worker at once: do it now.
-            self._pool.submit(_ready).result()
+            # Workers inherit the signal mask: blocked, a Ctrl-C during their start
+            # waits until they ignore it (_ignore_sigint), and reaches this process
+            # once the pool is up.
+            blocked = hasattr(signal, "pthread_sigmask") and (
+                threading.current_thread() is threading.main_thread())
+            if blocked:
+                previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+            try:
+                self._pool = ProcessPoolExecutor(max_workers=workers,
+                                                 mp_context=_process_context(),
+                                                 initializer=_ignore_sigint)
+                # With fork the first task starts every worker at once: do it now.
+                self._pool.submit(_ready).result()
+            finally:
+                if blocked:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
     def _run(self, tasks: list[Task], collect: ResultCallback) -> None:
         if self._pool is None or len(tasks) <= 1:
@@ -318,12 +358,18 @@ class DaskExecutor(Executor):
         distributed = _distributed(where)
         try:
             if self.scheduler is None:
+                # On this machine only, with no dashboard: its HTTP server takes a free
+                # port instead of 8787, so nothing is shown or warned when that is taken.
                 self._cluster = distributed.LocalCluster(
                     n_workers=self.workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR,
+                    host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 )
                 self._client = distributed.Client(self._cluster, set_as_default=False)
             else:
+                # A Client of something that is not a scheduler can wait forever (and a
+                # failed one blocks the exit for 20 s): ask first, within the timeout.
+                _probe_scheduler(self.scheduler, self.connect_timeout)
                 self._client = distributed.Client(self.scheduler, timeout=self.connect_timeout,
                                                   set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -350,6 +396,39 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+def _probe_scheduler(address: str, timeout: float) -> None:
+    """Make sure ``address`` is a Dask scheduler that answers within ``timeout`` seconds.
+
+    Raises:
+        ValueError: a malformed address.
+        OSError: nothing answers, or what answers is not a Dask scheduler.
+    """
+    import asyncio
+
+    comm_module: Any = importlib.import_module("distributed.comm")  # typed loosely, as above
+
+    async def identity() -> Any:
+        comm = await asyncio.wait_for(comm_module.connect(address, timeout=timeout), timeout)
+        try:
+            await asyncio.wait_for(comm.write({"op": "identity"}), timeout)
+            return await asyncio.wait_for(comm.read(), timeout)
+        finally:
+            comm.abort()
+
+    try:
+        answer = asyncio.run(identity())
+    except (ValueError, TypeError) as exc:
+        raise ValueError(" ".join(str(exc).split())) from None
+    except TimeoutError:
+        raise OSError(f"no answer within {timeout:g} s") from None
+    except OSError as exc:  # refused, unreachable: Dask's own words
+        raise OSError(" ".join(str(exc).split()) or type(exc).__name__) from None
+    except Exception:  # whatever a foreign service's bytes make the reader do
+        raise OSError("what answers is not a Dask scheduler") from None
+    if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
+        raise OSError("what answers is not a Dask scheduler")
 
 
 def open_executor(execution: Execution | None = None) -> Executor:

@@ -161,7 +161,7 @@ def sweep_leftovers(parent: Path) -> list[Path]:
     Returns:
         What was removed.
     """
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(parent.iterdir())
     except OSError:

@@ -122,9 +122,9 @@ def _win_rate(leads: pd.DataFrame | None, column: str, group: str,
         return np.full(len(reps), math.nan)
     mine = leads[leads[column].astype(str) == group]
     outcome = mine["outcome"].astype(str)
-    won = (outcome == _WON).groupby(mine["replication"]).sum().reindex(reps, fill_value=0)
+    won = (outcome == _WON).groupby(mine["replication"]).sum().reindex(list(reps), fill_value=0)
     lost = (outcome == _LOST_IN_SALES).groupby(mine["replication"]).sum().reindex(
-        reps, fill_value=0)
+        list(reps), fill_value=0)
     closed = (won + lost).to_numpy(dtype=float)
     rate: np.ndarray = np.divide(won.to_numpy(dtype=float), closed,
                                  out=np.full(len(reps), math.nan), where=closed > 0)

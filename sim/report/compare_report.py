@@ -389,7 +389,7 @@ def _details(x: _Inputs) -> list[tuple[str, Scenario, pd.DataFrame, pd.DataFrame
     if x.scenarios is None or x.won_deals is None or x.timeseries is None:
         return []
     per_rep = x.detail_per_rep()
-    out = []
+    out: list[tuple[str, Scenario, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]] = []
     for name in x.names:
         if name not in x.scenarios:
             return []

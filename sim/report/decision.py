@@ -194,7 +194,7 @@ def differences_to_best(per_replication: pd.DataFrame, by: str, objective: str,
     means = wide.mean(axis=0)
     best = means.idxmax() if maximize else means.idxmin()
     sign = 1.0 if maximize else -1.0
-    best_mean = float(means[best])
+    best_mean = float(means.max() if maximize else means.min())  # the mean at ``best``
     rows = []
     for point in wide.columns:
         diff = paired_difference(wide[point].to_numpy(dtype=float),
@@ -359,7 +359,7 @@ def optimum_decision(key_values: Mapping[str, float], objective: str, best_mean:
                     at, clear)
 
 
-def nearest(values: Sequence[float], target: float) -> float:
+def nearest(values: Sequence[float] | np.ndarray, target: float) -> float:
     """The value in ``values`` nearest ``target`` (the first on ties)."""
     array = np.asarray(values, dtype=float)
     return float(array[int(np.argmin(np.abs(array - target)))])

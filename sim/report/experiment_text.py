@@ -198,7 +198,7 @@ def sweep_table(result: SweepResult) -> str:
                        + ", ".join(f"{k}={fmt_param(best[k])}" for k in spec.keys) + ".")
     if paired is not None and result.best is not None:
         table = result.points.merge(paired, on="point")
-        best_mean = float(summary.loc[(result.best, objective), "mean"])
+        best_mean = float(summary["mean"].loc[(result.best, objective)])
         flat = flatness(table, best_mean, maximize=spec.goal == "max")
         lines += _wrap(flatness_sentence(flat, _ranges(table, spec.keys), n))
     return "\n".join(lines)

@@ -890,9 +890,10 @@ def pnl_figure(quarterly: pd.DataFrame) -> Figure:
         block = quarterly[quarterly["item"] == "contribution"]
         w = 0.8 / len(scenarios)
         for i, sc in enumerate(scenarios):
-            rows = _of(block, sc).set_index("quarter").reindex(quarters)
-            ax.bar(x - 0.4 + w * (i + 0.5), rows["mean"], width=w * 0.92, color=color(i),
-                   yerr=_ci_err(rows), error_kw={"elinewidth": 1, "ecolor": GREY}, label=sc)
+            by_quarter = _of(block, sc).set_index("quarter").reindex(quarters)
+            ax.bar(x - 0.4 + w * (i + 0.5), by_quarter["mean"], width=w * 0.92, color=color(i),
+                   yerr=_ci_err(by_quarter), error_kw={"elinewidth": 1, "ecolor": GREY},
+                   label=sc)
         ax.set_title("Contribution quarter by quarter (mean, 95% CI)")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, [q.replace(" (", "\n(") for q in quarters], fontsize=9)

@@ -58,7 +58,7 @@ def period_edges(horizon_days: float, period_days: float) -> np.ndarray:
         raise ValueError(f"expected a horizon and a period > 0; got {horizon_days} and "
                          f"{period_days}")
     n = math.ceil(horizon_days / period_days - 1e-9)
-    edges = np.minimum(np.arange(n + 1) * period_days, horizon_days)
+    edges: np.ndarray = np.minimum(np.arange(n + 1) * period_days, horizon_days)
     edges[-1] = horizon_days
     return edges
 
@@ -205,11 +205,12 @@ def quarterly_pnl(scenario: Scenario, won_deals: pd.DataFrame, per_replication: 
     edges = period_edges(float(scenario.horizon_days), QUARTER_DAYS)
     labels = quarter_labels(edges)
     rows = []
-    for k, block in table.groupby("period", sort=True):
+    for _, block in table.groupby("period", sort=True):
+        k = int(block["period"].iloc[0])
         for item, label, _ in ITEMS:
             mean, low, high = mean_ci(block[item].to_numpy(dtype=float))
-            rows.append({"quarter": labels[int(k)], "start": edges[int(k)],
-                         "end": edges[int(k) + 1], "item": item, "label": label, "mean": mean,
+            rows.append({"quarter": labels[k], "start": edges[k],
+                         "end": edges[k + 1], "item": item, "label": label, "mean": mean,
                          "ci_low": low, "ci_high": high, "n": len(block)})
     return pd.DataFrame(rows, columns=["quarter", "start", "end", "item", "label", "mean",
                                        "ci_low", "ci_high", "n"])

@@ -37,7 +37,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.scenario.errors import ScenarioError, describe, explain
-from sim.scenario.overrides import Source, apply_overrides
+from sim.scenario.overrides import Source, apply_overrides, changed_paths
 from sim.scenario.scale import check_scale
 from sim.scenario.schema import Scenario
 
@@ -369,10 +369,33 @@ def load_scenario(
         raise ScenarioError(f"{where}: {key + ': ' if key else ''}{message}") from None
     except RecursionError:
         raise ScenarioError(f"{path}: nested too deeply") from None
+    if len(layers) > 1:
+        scenario = _moved_from_base(scenario, layers)
     if pairs:
+        before = scenario
         scenario = apply_overrides(Scenario, scenario, pairs,
                                    Source("--set", context=str(path)))
+        scenario = scenario.moved_from(before, [key for key, _ in pairs])
     named = f"{path} with --set" if pairs else str(path)
     check_timeline(scenario, named)
     check_scale(scenario, named)
     return scenario
+
+
+def _moved_from_base(scenario: Scenario, layers: list[tuple[Path, dict[str, Any]]]) -> Scenario:
+    """A file that extends a base is a move from the base's plan on day 0.
+
+    Records the base's values of the keys the file changes in ``today`` (see
+    :meth:`Scenario.moved_from`); a file with ``start: steady_state`` is left as it is.
+    """
+    if scenario.start != "today":
+        return scenario
+    data: dict[str, Any] = {}
+    for _, layer in layers[:-1]:
+        data = merge(data, layer)
+    try:
+        base = Scenario.model_validate(data)
+    except (ValidationError, ScenarioError):
+        return scenario  # the base is not a scenario on its own: nothing to move from
+    keys = changed_paths(base.model_dump(mode="python"), scenario.model_dump(mode="python"))
+    return scenario.moved_from(base, keys)

@@ -44,6 +44,8 @@ FIXED_KEYS: MappingProxyType[str, frozenset[Scope]] = MappingProxyType(
         "record_leads": _BOTH,
         "neutral": _TIMELINE,
         "timeline": _TIMELINE,
+        "start": _TIMELINE,
+        "today": _TIMELINE,
         "sales.reps": _TIMELINE,
         "sales.slots_per_rep": _TIMELINE,
         "sales.period_days": _TIMELINE,
@@ -240,3 +242,20 @@ def validation_message(exc: ValidationError, model: type[BaseModel], source: Sou
 def _pairs(overrides: Overrides) -> list[tuple[str, Any]]:
     return list(overrides.items()) if isinstance(overrides, Mapping) else list(overrides)
 
+
+
+def changed_paths(before: Mapping[str, Any], after: Mapping[str, Any], prefix: str = ""
+                  ) -> list[str]:
+    """The dotted paths whose values differ between two scenario dumps.
+
+    Sections are compared key by key; a list (stages, segments) is one value.
+    """
+    out: list[str] = []
+    for key in sorted(set(before) | set(after)):
+        path = f"{prefix}{key}"
+        a, b = before.get(key), after.get(key)
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            out.extend(changed_paths(a, b, path + "."))
+        elif a != b:
+            out.append(path)
+    return out

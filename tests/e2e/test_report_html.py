@@ -19,11 +19,12 @@ from sim.report.format import fmt_tick
 from sim.report.html import table_html
 from sim.report.run_report import write_run_report
 from sim.report.sweep_report import best_point, near_best, write_sweep_report
+from sim.scenario.library import default_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
-RUN_FIGURES = {"horizon", "cumulative_revenue", "funnel", "money", "weekly", "cycle_times",
-               "first_response"}
+RUN_FIGURES = {"horizon", "cumulative_revenue", "funnel", "money", "weekly", "quarterly_pnl",
+               "segments", "cycle_times", "first_response"}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def run():
 
 @pytest.fixture(scope="module")
 def run_report(run, tmp_path_factory) -> Path:
-    return write_run_report(run, tmp_path_factory.mktemp("run") / "r")
+    return write_run_report(run, tmp_path_factory.mktemp("run") / "r", default_scenario())
 
 
 def assert_self_contained(report: Path) -> set[str]:
@@ -71,7 +72,8 @@ def test_run_report_has_every_figure_and_table(run_report: Path) -> None:
         assert heading in text
     tables = {p.name for p in (run_report.parent / "tables").iterdir()}
     assert {"funnel.csv", "horizon.csv", "weekly.csv", "cycle_times.csv", "won_deals.csv",
-            "first_response.csv", "money.csv", "parameters.csv"} <= tables
+            "first_response.csv", "money.csv", "parameters.csv", "quarterly_pnl.csv",
+            "segments.csv", "tables.xlsx"} <= tables
 
 
 def test_run_report_summary_speaks_in_numbers_with_cis(run, run_report: Path) -> None:
@@ -135,7 +137,8 @@ def test_compare_report(tmp_path: Path) -> None:
                      "cycle_times", "first_response"}
     text = report.read_text(encoding="utf-8")
     summary = text.split('id="summary"')[1].split("</section>")[0]
-    assert "Against &#x27;baseline&#x27;, &#x27;integrated&#x27; is better on bookings" in summary
+    assert summary.index('id="decision"') < summary.index("<table")  # the decision first
+    assert "Choose &#x27;integrated&#x27; over &#x27;baseline&#x27;" in summary
     winners = pd.read_csv(report.parent / "tables" / "winners.csv").set_index("metric")
     assert winners.loc["revenue", "best"] == "integrated"
     assert winners.loc["revenue", "clear"] == "yes"

@@ -41,8 +41,8 @@ def switch_compare() -> tuple[CompareResult, Details]:
 
 
 def reps_sweep(replications: int = REPLICATIONS) -> SweepResult:
-    """Contribution over 4, 6 and 8 reps (60 days): a sweep with paired points."""
-    base = short_scenario("reps-sweep", horizon_days=60.0)
+    """Contribution over 4, 6 and 8 reps (120 days): a sweep with paired points."""
+    base = short_scenario("reps-sweep", horizon_days=120.0)
     spec = SweepSpec.build(base, [parse_vary("sales.reps=4,6,8")],
                            stopping=Stopping(replications, objective="contribution"))
     return run_sweep(spec, SerialExecutor())

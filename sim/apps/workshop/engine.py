@@ -38,11 +38,12 @@ import itertools
 import multiprocessing
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor as FuturesExecutor
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -132,16 +133,19 @@ class Engine:
 
     Args:
         workers: worker processes (1 or more).
-        processes: run on processes; ``False`` runs them on one thread of this
-            process (tests), whatever ``workers`` says.
+        processes: run on processes; ``False`` runs them on ``workers`` threads
+            of this process instead (tests: the order of the work is the same,
+            the simulation does not run faster on threads).
         capacity: replications kept; the least recently used scenario's are
             dropped beyond it (a three-year replication takes about 0.1 MB).
+        history: how many of the latest replications started :attr:`started` keeps.
     """
 
-    def __init__(self, workers: int, processes: bool = True, capacity: int = 1500) -> None:
+    def __init__(self, workers: int, processes: bool = True, capacity: int = 1500,
+                 history: int = 1000) -> None:
         if workers < 1:
             raise ValueError(f"workers: expected a whole number >= 1, got {workers}")
-        self.workers = workers if processes else 1
+        self.workers = workers
         self.processes = processes
         self.capacity = capacity
         self._cond = threading.Condition()
@@ -154,6 +158,7 @@ class Engine:
         self._retried: set[Job] = set()
         self._seq = itertools.count()
         self._computed = 0
+        self.started: deque[Job] = deque(maxlen=history)  # the latest work started, in order
         self._closed = False
         self._broken = False
         self._pool: FuturesExecutor | None = None  # started by the dispatcher: no wait here
@@ -165,7 +170,7 @@ class Engine:
 
     def _new_pool(self) -> FuturesExecutor:
         if not self.processes:
-            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="workshop-sim")
+            return ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="workshop-sim")
         context: multiprocessing.context.BaseContext
         if "forkserver" in multiprocessing.get_all_start_methods():
             server = multiprocessing.get_context("forkserver")
@@ -211,6 +216,12 @@ class Engine:
             else:
                 self._wants.pop(client, None)
             self._cond.notify_all()
+
+    @contextmanager
+    def together(self) -> Iterator[Engine]:
+        """Hold the queue while several clients ask: their work is ordered as one batch."""
+        with self._cond:
+            yield self
 
     def withdraw(self, client: str) -> None:
         """Forget what ``client`` waits for."""
@@ -341,6 +352,7 @@ class Engine:
         scenario = self._scenarios[job.fingerprint]
         task = Task(job.fingerprint[:12], scenario, job.seed, job.replication, keep_series=True)
         self._running.add(job)
+        self.started.append(job)
         assert self._pool is not None  # the dispatcher started it
         try:
             future = self._pool.submit(compact_task, task)

@@ -963,7 +963,12 @@ def main() -> None:
     keep_widget_state()
     session_id()  # puts the session's id in the address from the first page on
     st.sidebar.markdown("# Leadflow workshop")
+    if "screen" not in st.session_state:  # a reload stays on its screen (?screen=game)
+        asked = str(st.query_params.get("screen", "")).capitalize()
+        st.session_state.screen = asked if asked in SCREENS else SCREENS[0]
     screen = st.sidebar.radio("Screen", SCREENS, key="screen")
+    if st.query_params.get("screen") != screen.lower():
+        st.query_params["screen"] = screen.lower()
     st.sidebar.divider()
     if screen == "Compare":
         compare_screen()

@@ -65,6 +65,7 @@ class Counter:
         self.done = 0
 
     def __call__(self, done: int, total: int) -> None:
+        """Record the replications done so far."""
         self.done = done
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
 
 EXIT_BAD_INPUT = 2
+EXIT_SYSTEM_ERROR = 1  # a full disk, a file system that refuses a write: one line too
 # Error classes whose message is a complete one-line answer to bad input, by module:
 # checked only once something failed, and only in modules already imported (an error
 # class whose module was never imported cannot have been raised).
@@ -41,6 +42,10 @@ _BAD_INPUT_ERRORS = (
     ("sim.experiments.designs", "ExperimentError"),
     ("sim.experiments.store", "StoreError"),
     ("sim.experiments.executors", "ExecutorError"),
+    ("sim.experiments.folders", "FolderError"),
+    ("sim.experiments.safe_output", "UnsafePathError"),
+    ("sim.apps.workshop.launch", "LaunchError"),
+    ("sim.apps.limits", "WorkersError"),
 )
 
 
@@ -183,13 +188,18 @@ def _load(args: argparse.Namespace, file: Path | None = None) -> Scenario:
         if value is not None:
             extra[key] = value
     try:
-        return scenario.with_overrides(extra) if extra else scenario
+        scenario = scenario.with_overrides(extra) if extra else scenario
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         option = "--" + str(err["loc"][0]).replace("_", "-")
         raise UsageError(
             f"{option}: expected: {err['msg'].lower()}; got {err['input']!r}"
         ) from None
+    if extra:
+        from sim.apps.limits import check_options
+
+        check_options(scenario, path, quiet=getattr(args, "quiet", False))
+    return scenario
 
 
 def _described(scenario: Scenario, path: Path, overrides: Sequence[str]) -> Scenario:
@@ -258,7 +268,9 @@ def default_reports() -> Path:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run replications, print a summary (or JSON) and write the results."""
     from sim.apps.run_folder import default_report_dir, result_json, write_run
+    from sim.apps.terminal import plain
     from sim.experiments.runner import run_replications
+    from sim.experiments.safe_output import dumps
     from sim.report.files import REPORT
     from sim.report.text import summary_table
 
@@ -271,13 +283,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         scenario = _load(args)
     out_dir = args.out if args.out is not None else default_report_dir(
         default_reports(), scenario.name)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+    _prepare_out(out_dir)
     if args.export_crm is not None:
         _check_export_folder(args.export_crm, out_dir)
         # The export is drawn from per-lead records; keeping them changes no number.
         scenario = scenario.with_overrides({"record_leads": True})
-    execution = _execution(args)
+    execution = _execution(args).capped(scenario.replications)
     started = datetime.now().astimezone()
     show = _progress(not args.quiet and sys.stdout.isatty() and sys.stderr.isatty())
     try:
@@ -290,13 +301,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         export_crm(run, args.export_crm, replication=0)
     if args.json:
-        print(json.dumps(result_json(run)))
+        print(dumps(result_json(run)))
     elif not args.quiet:
-        print(summary_table(run))
+        print(plain(summary_table(run)))
     if not args.quiet:
         stream = sys.stderr if args.json else sys.stdout
-        print(f"Results written to {written}", file=stream)
-        print(f"Report: {written / REPORT}", file=stream)
+        print(plain(f"Results written to {written}"), file=stream)
+        print(plain(f"Report: {written / REPORT}"), file=stream)
         if args.export_crm is not None:
             print(f"CRM export of replication 0 written to {args.export_crm}", file=stream)
     return 0
@@ -320,9 +331,12 @@ def cmd_calibrate(argv: Sequence[str]) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate a scenario; print what it is."""
+    from sim.apps.terminal import plain
+
     scenario = _load(args)
-    print(f"{args.file}: valid scenario '{scenario.name}' ({scenario.horizon_days:g} days, "
-          f"{scenario.replications} replications, {len(scenario.timeline)} timeline changes)")
+    print(plain(f"{args.file}: valid scenario '{scenario.name}' ({scenario.horizon_days:g} "
+                f"days, {scenario.replications} replications, {len(scenario.timeline)} "
+                "timeline changes)", one_line=True))
     return 0
 
 
@@ -408,6 +422,9 @@ def _add_experiment_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--resume", type=Path, metavar="DIR",
                         help="finish an interrupted experiment in DIR, reusing its finished "
                         "replications (its settings come from DIR)")
+    parser.add_argument("--allow-version-change", action="store_true",
+                        help="with --resume: add to a folder written by another version or "
+                        "git revision of the tool (refused without it)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object with the same numbers as the tables")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
@@ -477,7 +494,17 @@ def _execution(args: argparse.Namespace) -> Execution:
     if args.executor == "dask" and importlib.util.find_spec("distributed") is None:
         raise UsageError("--executor dask: Dask is not installed; install the extra: "
                          "pip install 'leadflow-sim[dask]'")
+    from sim.apps.limits import check_workers
+
+    check_workers(args.workers)
     return Execution(kind=args.executor, workers=args.workers, scheduler=args.scheduler)
+
+
+def _prepare_out(out_dir: Path) -> None:
+    """Refuse an ``--out`` that is not new, empty or a results folder, or cannot be written."""
+    from sim.experiments.folders import prepare_out
+
+    prepare_out(out_dir)
 
 
 def _stopping(args: argparse.Namespace, base: Scenario, objective: str | None) -> Stopping:
@@ -569,7 +596,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 def _start(args: argparse.Namespace, spec: Spec | DecisionSpec, name: str) -> int:
     """Run a new, fully validated experiment into a new results folder."""
     from sim.apps.run_folder import PACKAGES, default_report_dir, environment
-    from sim.experiments.designs import CompareSpec
+    from sim.experiments.designs import CompareSpec, OptimizeSpec, SweepSpec, first_round_tasks
     from sim.experiments.store import ExperimentStore
     from sim.scenario.dump import scenario_data
 
@@ -579,6 +606,7 @@ def _start(args: argparse.Namespace, spec: Spec | DecisionSpec, name: str) -> in
     if (out_dir / ExperimentStore.SPEC).exists():
         raise UsageError(f"--out {out_dir}: holds an experiment already; finish it with "
                          f"--resume {out_dir}, or choose another folder")
+    _prepare_out(out_dir)
     several = isinstance(spec, CompareSpec) or hasattr(spec, "scenarios")
     scenarios = spec.scenarios if several else (spec.base,)  # type: ignore[union-attr]
     labels = spec.labels if several else (spec.base.name,)  # type: ignore[union-attr]
@@ -595,6 +623,8 @@ def _start(args: argparse.Namespace, spec: Spec | DecisionSpec, name: str) -> in
         "started": _now(), "finished": None, "sessions": [],
     }
     execution = _execution(args)
+    if isinstance(spec, CompareSpec | SweepSpec | OptimizeSpec):
+        execution = execution.capped(first_round_tasks(spec))
     return _execute(args, spec, execution,
                     lambda: ExperimentStore.create(out_dir, spec.to_json(), manifest))
 
@@ -605,7 +635,7 @@ def _resume(args: argparse.Namespace) -> int:
 
     from sim.apps.decisions_cli import SPEC_OPTIONS
     from sim.apps.decisions_cli import spec_from_json as decision_from_json
-    from sim.experiments.designs import spec_from_json
+    from sim.experiments.designs import ExperimentError, spec_from_json
     from sim.experiments.store import ExperimentStore
 
     for option, name in (*_SPEC_OPTIONS, *SPEC_OPTIONS):
@@ -614,16 +644,30 @@ def _resume(args: argparse.Namespace) -> int:
                              f"settings are stored in {args.resume / ExperimentStore.SPEC}")
     execution = _execution(args)
     store = ExperimentStore.open(args.resume)
+    _check_versions(args, store)
     command = store.spec.get("command")
     if command != args.command:
         raise UsageError(f"--resume {args.resume}: holds a {command}, not a {args.command}; "
                          f"use: {program()} {command} --resume {args.resume}")
     try:
         spec: Spec | DecisionSpec = decision_from_json(store.spec) or spec_from_json(store.spec)
-    except (KeyError, TypeError, ValueError, ValidationError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError, ValidationError,
+            ExperimentError) as exc:
         raise UsageError(f"--resume {args.resume}: {ExperimentStore.SPEC} cannot be used "
                          f"({' '.join(str(exc).split())[:200]})") from None
     return _execute(args, spec, execution, lambda: store)
+
+
+def _check_versions(args: argparse.Namespace, store: ExperimentStore) -> None:
+    """Refuse to add replications of another version of the model, unless told to."""
+    from sim.apps.run_folder import versions
+
+    change = store.version_change(versions())
+    if change is not None and not args.allow_version_change:
+        raise UsageError(f"--resume {args.resume}: written by another version of the tool "
+                         f"({change}); its replications would mix with this version's. Start "
+                         "a new experiment, or add --allow-version-change to mix them (each "
+                         "session's version is recorded in manifest.json)")
 
 
 def _now() -> str:
@@ -647,9 +691,13 @@ def _experiment_steps(spec: Spec | DecisionSpec
 def _execute(args: argparse.Namespace, spec: Spec | DecisionSpec, execution: Execution,
              open_store: Callable[[], ExperimentStore]) -> int:
     """Start the executor, then the results folder; run, write the tables, print."""
+    from sim.apps.run_folder import versions
+    from sim.apps.signals import exit_code
+    from sim.apps.terminal import plain
     from sim.experiments.details import replay_details
     from sim.experiments.executors import open_executor
     from sim.experiments.experiment import CompareResult, write_results
+    from sim.experiments.safe_output import dumps
 
     run_experiment, experiment_table, write_experiment_report = _experiment_steps(spec)
 
@@ -659,19 +707,20 @@ def _execute(args: argparse.Namespace, spec: Spec | DecisionSpec, execution: Exe
         store = open_store()
         with store:
             session = {"started": _now(), "finished": None, "status": "running",
-                       **execution.describe(), "resumed_replications": len(store.results)}
+                       **execution.describe(), **versions(),
+                       "resumed_replications": len(store.results)}
             sessions = [*store.manifest.get("sessions", []), session]
             store.update_manifest(status="running", sessions=sessions)
             try:
                 result = run_experiment(spec, executor, store, show)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as stop:
                 _close_progress(show)
                 session.update(finished=_now(), status="interrupted")
                 store.update_manifest(status="interrupted", sessions=sessions)
-                print(f"interrupted: {len(store.results)} finished replications are kept in "
-                      f"{store.folder}; finish with: {program()} {spec.command} --resume "
-                      f"{store.folder}", file=sys.stderr)
-                return 130
+                print(plain(f"interrupted: {len(store.results)} finished replications are "
+                            f"kept in {store.folder}; finish with: {program()} {spec.command} "
+                            f"--resume {store.folder}", one_line=True), file=sys.stderr)
+                return exit_code(stop)
             _close_progress(show)
             text = experiment_table(result)
             write_results(store, result, text)
@@ -685,15 +734,21 @@ def _execute(args: argparse.Namespace, spec: Spec | DecisionSpec, execution: Exe
             details = replay_details(result, executor, progress=show)
             _close_progress(show)
     # Drawn from the finished tables (and the replayed replications).
-    report = write_experiment_report(result, store.folder, store.manifest, details)
+    try:
+        report = write_experiment_report(result, store.folder, store.manifest, details)
+    except KeyboardInterrupt as stop:
+        print(plain(f"interrupted while writing the report: every table is complete in "
+                    f"{store.folder}; the report was not written (write it with: {program()} "
+                    f"{spec.command} --resume {store.folder})", one_line=True), file=sys.stderr)
+        return exit_code(stop)
     if args.json:
-        print(json.dumps(result.to_json(), allow_nan=False))
+        print(dumps(result.to_json()))
     elif not args.quiet:
-        print(text)
+        print(plain(text))
     if not args.quiet:
         stream = sys.stderr if args.json else sys.stdout
-        print(f"Results written to {store.folder}", file=stream)
-        print(f"Report: {report}", file=stream)
+        print(plain(f"Results written to {store.folder}"), file=stream)
+        print(plain(f"Report: {report}"), file=stream)
     return 0
 
 
@@ -708,20 +763,31 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "optimize": cmd_optimize, "sensitivity": cmd_sensitivity,
                 "validate": cmd_validate, "schema": cmd_schema,
                 "workshop": cmd_workshop}
+    from sim.apps.signals import exit_code, terminate_as_interrupt
+    from sim.apps.terminal import plain
+
     try:
-        args = build_parser().parse_args(argv)
-        if args.command is None:
-            raise UsageError(f"{program()}: expected a command: run, compare, sweep, optimize, "
-                             "sensitivity, calibrate, validate, schema or workshop (see --help)")
-        return commands[args.command](args)
+        with terminate_as_interrupt():  # SIGTERM is handled like Ctrl-C
+            args = build_parser().parse_args(argv)
+            if args.command is None:
+                raise UsageError(f"{program()}: expected a command: run, compare, sweep, "
+                                 "optimize, sensitivity, calibrate, validate, schema or "
+                                 "workshop (see --help)")
+            return commands[args.command](args)
+    except OSError as exc:
+        # The disk or the file system (full, read-only, gone): what failed, in one
+        # line. Folders are written whole or not at all, so none is left half-written.
+        where = f": {exc.filename}" if exc.filename else ""
+        print(plain(f"error: {exc.strerror or exc}{where}", one_line=True), file=sys.stderr)
+        return EXIT_SYSTEM_ERROR
     except Exception as exc:
         if not _is_bad_input(exc):
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(plain(f"error: {exc}", one_line=True), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print("interrupted: nothing was written", file=sys.stderr)
-        return 130
+        return exit_code(stop)
 
 
 def _is_bad_input(exc: Exception) -> bool:

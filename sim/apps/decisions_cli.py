@@ -106,7 +106,8 @@ def add_optimize_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top", type=_count(1), metavar="N",
                         help="best plans evaluated again with more replications (default 5)")
     parser.add_argument("--final-replications", type=_count(1), metavar="N",
-                        help="replications of the best plans (default 4 x --replications)")
+                        help="replications of the best plans (default 4 x --replications, "
+                        "which is 4 per plan here unless given)")
     _add_uncertainty(parser, "evaluate every plan")
 
 
@@ -117,7 +118,8 @@ def add_sensitivity_parser(sub: Any, add_common: Callable[[argparse.ArgumentPars
         "sensitivity", help="which assumptions move a result, and which would flip a decision",
         description="Global sensitivity (Sobol indices, or Morris screening when there are many "
         "assumptions), a tornado of one assumption at a time, and the values at which a "
-        "difference between two scenarios flips sign. Every point runs the same replications.")
+        "difference between two scenarios flips sign. Every point runs the same replications "
+        "(--replications, default 2 here).")
     sen.add_argument("file", nargs="?", type=Path, help="the scenario file")
     sen.add_argument("--metric", metavar="METRIC", help="the result, e.g. contribution")
     sen.add_argument("--against", type=Path, metavar="OTHER",

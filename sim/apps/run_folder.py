@@ -34,7 +34,7 @@ from sim.scenario.schema import Scenario
 # ``scenario_yaml`` lives in the scenario layer; it is re-exported here for the
 # code that imported it from this module.
 __all__ = ["default_report_dir", "environment", "finite", "manifest", "result_json",
-           "scenario_yaml", "write_run"]
+           "scenario_yaml", "versions", "write_run"]
 
 PACKAGES = ("leadflow-sim", "simpy", "numpy", "pandas", "scipy", "pydantic", "pyyaml")
 
@@ -77,6 +77,15 @@ def environment(packages: Sequence[str] = PACKAGES) -> dict[str, Any]:
             versions[pkg] = None
     return {"python": platform.python_version(), "packages": versions,
             "git_revision": _git_revision()}
+
+
+def versions() -> dict[str, str | None]:
+    """This tool's version and git revision: what ``--resume`` compares with a folder's."""
+    try:
+        version: str | None = metadata.version("leadflow-sim")
+    except metadata.PackageNotFoundError:
+        version = None
+    return {"version": version, "git_revision": _git_revision()}
 
 
 def manifest(run: RunResult, started: datetime, finished: datetime) -> dict[str, Any]:

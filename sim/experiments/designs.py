@@ -560,6 +560,17 @@ def spec_from_json(data: Mapping[str, Any]) -> Spec:
     return spec
 
 
+def first_round_tasks(spec: Spec) -> int:
+    """Replications the first round of ``spec`` runs: more workers than this would idle."""
+    if isinstance(spec, CompareSpec):
+        points = len(spec.scenarios)
+    elif isinstance(spec, SweepSpec):
+        points = math.prod(len(values) for _, values in spec.axes)
+    else:
+        points = spec.points_per_round
+    return points * spec.stopping.replications
+
+
 def _check_stored(spec: Spec) -> None:
     """Refuse a stored spec that :meth:`build` would not have made."""
     stopping = spec.stopping

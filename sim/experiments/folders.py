@@ -88,14 +88,22 @@ def _only_a_report(folder: Path) -> bool:
     return entries["report.html"].is_file()
 
 
-def check_out(folder: Path, option: str = "--out") -> None:
-    """Refuse an output folder the tool may not replace.
+def check_out(folder: Path, option: str = "--out", *, replace: bool = True) -> None:
+    """Refuse an output folder the tool may not write.
 
     Allowed: a path that does not exist, an empty folder, or a results folder
-    of this tool (which is then replaced whole).
+    of this tool (which is then replaced whole), but not one that holds an
+    unfinished experiment, whose finished replications would be lost.
+
+    Args:
+        folder: the destination.
+        option: the option that named it, for messages.
+        replace: whether the folder will be replaced; ``False`` when files are
+            only added to it (a report into its experiment's folder).
 
     Raises:
-        FolderError: a file, a link, or a folder with other contents.
+        FolderError: a file, a link, a folder with other contents, or one
+            holding an unfinished experiment.
     """
     where = f"{option} {folder}"
     if folder.is_symlink():
@@ -112,6 +120,11 @@ def check_out(folder: Path, option: str = "--out") -> None:
         raise FolderError(f"{where}: a folder that is neither empty nor a results folder of "
                           "this tool; it would be replaced whole, so choose a new or empty "
                           "folder")
+    if replace and (folder / SPEC).exists():
+        manifest = _json_mapping(folder / MANIFEST) or {}
+        if manifest.get("status") != "complete":
+            raise FolderError(f"{where}: holds an unfinished experiment; finish it with "
+                              f"--resume {folder}, or choose another folder")
 
 
 def prepare_out(folder: Path, option: str = "--out") -> None:
@@ -125,12 +138,25 @@ def prepare_out(folder: Path, option: str = "--out") -> None:
     """
     check_out(folder, option)
     where = f"{option} {folder}"
+    parent = folder.absolute().parent
+    ancestor = parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise FolderError(f"{where}: cannot be created: {ancestor} is not a folder")
+    # Try it for real (permissions, a read-only or pseudo file system), then remove
+    # every folder made for the try: nothing is left until the results are written.
+    made = [p for p in (parent, *parent.parents) if p != ancestor and not p.exists()
+            and p.is_relative_to(ancestor)]
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        probe = temporary_folder(folder)
+        parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(temporary_folder(folder), ignore_errors=True)
     except OSError as exc:
         raise FolderError(f"{where}: cannot be written ({exc.strerror or exc})") from None
-    shutil.rmtree(probe, ignore_errors=True)
+    finally:
+        for path in made:  # deepest first
+            with contextlib.suppress(OSError):
+                path.rmdir()
 
 
 def _prefix(folder: Path, kind: str) -> str:

@@ -616,7 +616,11 @@ def _finalise(problem: LeverProblem, plans: Sequence[Plan], samples: Sequence[Sa
             else:
                 paired = boot[i] - boot[best]
                 lo_d, hi_d = (float(v) for v in np.nanquantile(paired, [0.025, 0.975]))
-                not_worse = bool(lo_d <= 0 <= hi_d) and i in eligible
+            if i != best:
+                # Not detectably worse: the paired interval holds 0 (or is undefined, with
+                # too few samples to tell), and the plan is itself an acceptable answer.
+                inside = not (lo_d > 0 or hi_d < 0)
+                not_worse = inside and i in eligible
         out.append(Finalist(dict(plan), samples[i], scores[i], values[i], low, high,
                             reached[i][0], float(reached[i][1]), float(reached[i][2]),
                             diff, lo_d, hi_d, not_worse, references[i]))
@@ -669,7 +673,9 @@ def optimize_levers(problem: LeverProblem, evaluate: Evaluate, replications: int
     plans = [dict(c.plan) for c in ranked[: problem.top]]
     references = [False] * len(plans)
     if problem.reference is not None:
-        today = {lever.key: float(problem.reference[lever.key]) for lever in problem.levers}
+        today: Plan = {lever.key: (round(problem.reference[lever.key]) if lever.integer
+                                   else float(problem.reference[lever.key]))
+                       for lever in problem.levers}
         match = [i for i, p in enumerate(plans) if plan_key(p) == plan_key(today)]
         if match:
             references[match[0]] = True
@@ -1014,7 +1020,13 @@ class LeverResult:
         best = self.outcome.best_plan
         if best is not None:
             values = {k: (int(v) if _whole(self.spec, k) else v) for k, v in best.plan.items()}
-            files["best-plan.yaml"] = with_values(self.spec.base, values, "--param")
+            plan = with_values(self.spec.base, values, "--param")
+            # Named for what it is, so a comparison with the base tells the two apart.
+            files["best-plan.yaml"] = plan.model_copy(update={
+                "name": f"{self.spec.base.name}-best-plan",
+                "description": f"The best plan optimize found for '{self.spec.base.name}': "
+                + ", ".join(f"{k}={v:.0f}" if abs(v) >= 100 else f"{k}={v:.3g}"
+                            for k, v in values.items()) + "."})
         return files
 
     def to_json(self) -> dict[str, Any]:

@@ -112,18 +112,26 @@ def inside(folder: Path, relative: str | Path) -> Path:
     return path
 
 
+# Control characters other than tab and line feed: no place in a cell (a workbook's
+# XML cannot hold them; a carriage return left unquoted splits a CSV row), shown
+# as escapes instead.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _neutral(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    value = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def safe_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``table`` whose text cells and column names no spreadsheet reads as formulas.
+    r"""A copy of ``table`` whose text cells and column names no spreadsheet reads as formulas.
 
     Numbers stay numbers (``-3`` is a number, not a formula); only text
     starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
-    leading apostrophe.
+    leading apostrophe. Control characters in text (other than tabs and line
+    feeds) are shown as escapes (an escape character as the four characters ``\x1b``).
     """
     out = table.copy()
     for column in out.columns:

@@ -46,19 +46,30 @@ import simpy
 
 from sim.model import variates as dist
 from sim.model.arrivals import daily_counts, times_within_days
+from sim.model.capacity import (
+    has_dynamics,
+    staffing_events,
+    staffing_plan,
+    staffing_streams,
+    starting_team,
+)
+from sim.model.content import FeedbackMemory
 from sim.model.effort import RepBookings
+from sim.model.hand_raisers import hand_raiser_streams
 from sim.model.luck import Luck, transform_rows
 from sim.model.mechanisms import (
+    content_odds_factor,
     discount,
     in_push_window,
     nurture_crossing_days,
     pull_forward_close,
     quality_odds,
     scale_odds_scalar,
+    targeted_quality,
 )
 from sim.model.policy import Policy
 from sim.model.records import LeadBlock, LeadTotals, Outcome, Reason, Source
-from sim.model.reps import RepPool
+from sim.model.reps import RepPool, Seat
 from sim.model.spend import SpendPlan, build_spend_plan
 from sim.model.streams import Streams
 from sim.model.trust import LeadTrust
@@ -113,13 +124,36 @@ class FunnelModel:
         self.blocks_in_flight: dict[int, LeadBlock] = {}
         self.blocks_made = 0
         self.leads_created = 0  # every lead so far, warm-up included
+        # Capacity over time (sim.model.capacity): who works when is decided
+        # before the run; without a change of headcount, a fixed pool.
+        self.spells = None
+        self.lost_to_leavers = 0  # leads lost when their rep left
+        n_reps = starting_team(periods)
+        if has_dynamics(periods):
+            self._staffing_rng = staffing_streams(streams)
+            self.spells = staffing_plan(periods, self.horizon,
+                                        self._staffing_rng.tenure.random)
+            n_reps = len(self.spells)
         self.reps = RepPool(
-            self.env, scenario.sales.reps, scenario.sales.slots_per_rep, self._expired_waiting
+            self.env, n_reps, scenario.sales.slots_per_rep, self._expired_waiting,
+            dynamic=self.spells is not None,
         )
         self.feedback_items = 0.0
-        self.bookings = RepBookings(scenario.sales.reps)  # effort against quota
+        self.bookings = RepBookings(n_reps)  # effort against quota
         self.trust = LeadTrust(self.policies[0].mql_trust_reference_quality, self.env.now)
         self._feedback_due: list[tuple[float, float]] = []  # (response time, feedback) heap
+        # Days and the share of sales content used from then on (only with content).
+        self.content_on = bool(np.any(self.plan.content_spend > 0.0))
+        self.relevance_log: list[tuple[float, float]] = []
+        # Customer data recorded by sales (only with data capture): due records, and
+        # what they are worth to targeting as they age.
+        self.capture_on = any(p.capture_rate > 0.0 for p in self.policies)
+        self._capture_due: list[tuple[float, float]] = []
+        self.customer_data = FeedbackMemory(
+            self.period_scenarios[0].sales.data_capture.half_life_days, self.env.now)
+        self.content_feedback = FeedbackMemory(
+            self.period_scenarios[0].alignment.effects.content_feedback_half_life_days,
+            self.env.now)
 
     # -- helpers ---------------------------------------------------------------
 
@@ -155,8 +189,28 @@ class FunnelModel:
         """
         due = self._feedback_due
         while due and due[0][0] <= self.env.now:
-            self.feedback_items += heapq.heappop(due)[1]
+            t, items = heapq.heappop(due)
+            self.feedback_items += items
+            if self.content_on:
+                self.content_feedback.add(t, items)
         return self.feedback_items
+
+    def _data_learned(self, p: Policy) -> float:
+        """Share of what targeting can learn that the customer data recorded by now taught."""
+        due = self._capture_due
+        while due and due[0][0] <= self.env.now:
+            t, records = heapq.heappop(due)
+            self.customer_data.add(t, records)
+        return p.data_learned(self.customer_data.at(self.env.now))
+
+    def _data_noise_factor(self, p: Policy) -> float:
+        """Multiplier on scoring noise from customer data (1 without data capture)."""
+        return 1.0 - p.data_noise_reduction * self._data_learned(p) if self.capture_on else 1.0
+
+    def _content_relevance(self, p: Policy) -> float:
+        """Share of sales content used now, from the feedback of recent months."""
+        self._feedback_items()
+        return p.content_relevance(self.content_feedback.at(self.env.now))
 
     def _expired_waiting(self, lead: Lead, t: float) -> None:
         self._finish(lead, Outcome.NEVER_CONTACTED, Reason.EXPIRED_WAITING, t)
@@ -165,7 +219,11 @@ class FunnelModel:
 
     def run(self) -> None:
         """Simulate from the first warm-up day to the horizon, then fold every lead in."""
+        if self.spells is not None:  # first, so the first reps are in post before any lead
+            self.env.process(self._staffing())
         self.env.process(self._marketing())
+        if np.any(self.plan.hand_raiser_rate > 0.0):  # off: no process, no draws
+            self.env.process(self._hand_raisers())
         with _cyclic_gc_paused():
             self.env.run(until=self.horizon)
         self.reps.close(self.horizon)
@@ -192,6 +250,50 @@ class FunnelModel:
                 if day > self.env.now:
                     yield self.env.timeout(day - self.env.now)
                 self._start_nurture(block, nurture, lo, hi, period)
+
+    def _hand_raisers(self) -> Generator[simpy.Event, Any, None]:
+        """Create the hand-raisers: MQLs the moment they arrive, straight to a rep.
+
+        They come from streams of their own (:mod:`sim.model.hand_raisers`), in
+        blocks of whole days like the other leads; each gets a journey that
+        wakes at its arrival. Their buying window (short: they are not answered,
+        they buy elsewhere) is the deadline of their wait for a rep.
+        """
+        plan, days = self.plan, self.plan.days
+        rng = hand_raiser_streams(self.streams)
+        peak_rate = float(np.max(plan.hand_raiser_rate, initial=1.0))
+        span = int(min(max(BLOCK_LEADS // peak_rate, 1), BLOCK_DAYS))
+        width = Luck.width(self.stages)
+        for k in range(0, days.size, span):
+            end = min(k + span, days.size)
+            if days[k] > self.env.now:
+                yield self.env.timeout(float(days[k]) - self.env.now)
+            counts = daily_counts(plan.hand_raiser_rate[k:end], rng.counts.random(end - k))
+            times = times_within_days(days[k:end], counts, rng.times)
+            times = times[times < self.horizon]
+            n = times.size
+            rows = rng.leads.random((n, width))
+            period = np.array([max(bisect.bisect_right(self.period_starts, float(t)) - 1, 0)
+                               for t in times], dtype=np.int64)
+            for j in np.unique(period):
+                members = period == j
+                rows[members] = transform_rows(rows[members], Source.HAND_RAISER,
+                                               self.period_scenarios[j])
+            block = LeadBlock(self.blocks_made, self.leads_created, n, self.stages)
+            self.blocks_made += 1
+            self.leads_created += n
+            block.created[:] = times
+            block.source[:] = Source.HAND_RAISER
+            block.segment[:] = rows[:, Luck.SEGMENT]
+            block.quality[:] = rows[:, Luck.QUALITY]
+            self.blocks_in_flight[block.number] = block
+            if n == 0:
+                self._fold(block)
+                continue
+            rows[:, Luck.BUYING_WINDOW] += times  # from now on, the day it closes
+            now = self.env.now
+            for i, (t, row) in enumerate(zip(times.tolist(), rows.tolist(), strict=True)):
+                self.env.process(self._journey((block, i), t - now, row))
 
     def _new_block(
         self, days: np.ndarray, counts: np.ndarray
@@ -232,6 +334,13 @@ class FunnelModel:
                 else:
                     groups.append((day, lo, hi, k))
         nurture = self._draw_luck(source, period)
+        if self.capture_on:  # targeting taught by customer data: better promotion leads
+            for k in np.unique(period):
+                p = self.policies[k]
+                members = (period == k) & (source == Source.PROMOTION)
+                nurture.rows[members, Luck.QUALITY] = targeted_quality(
+                    nurture.rows[members, Luck.QUALITY], p.data_quality_gain,
+                    self._data_learned(p))
         block = LeadBlock(self.blocks_made, self.leads_created, n, self.stages)
         self.blocks_made += 1
         self.leads_created += n
@@ -286,7 +395,12 @@ class FunnelModel:
         p = self.policies[period]
         u = nurture.rows[lo:hi]
         times = block.created[lo:hi]
-        noise = p.noise_after_feedback(self._feedback_items()) * u[:, Luck.SCORE_NOISE]
+        items = self._feedback_items()
+        noise = p.noise_after_feedback(items) * u[:, Luck.SCORE_NOISE]
+        if self.capture_on:
+            noise = noise * self._data_noise_factor(p)
+        if self.content_on:  # the day's share of content used, for the waste
+            self.relevance_log.append((self.env.now, self._content_relevance(p)))
         crossing = nurture_crossing_days(u[:, Luck.QUALITY], noise, p.threshold,
                                          p.score_quality_weight, p.engagement_rate,
                                          nurture.engaged[lo:hi])
@@ -322,7 +436,8 @@ class FunnelModel:
         rng = self.streams.recycle
         now = self.env.now
         fresh = rng.random(2 + len(Luck.HANDOFF))
-        noise = p.noise_after_feedback(self._feedback_items()) * dist.standard_normal(fresh[0])
+        noise = (p.noise_after_feedback(self._feedback_items()) * dist.standard_normal(fresh[0])
+                 * self._data_noise_factor(p))
         leads = self._scenario_at(now).leads
         block, i = lead
         engaged = (leads.initial_engagement_organic if block.source[i] == Source.ORGANIC
@@ -348,6 +463,74 @@ class FunnelModel:
             self._finish(lead, Outcome.COLD, reason, now + exit_days)
         return math.inf
 
+    # -- capacity over time ----------------------------------------------------
+
+    def _staffing(self) -> Generator[simpy.Event, Any, None]:
+        """Open and close reps' slots as they join, ramp and leave (sim.model.capacity)."""
+        assert self.spells is not None
+        for t, rep, slots in staffing_events(self.spells, self.reps.slots, self.horizon):
+            if t > self.env.now:
+                yield self.env.timeout(t - self.env.now)
+            if slots:
+                self.reps.open_slots(rep, slots)
+            else:
+                self._hand_over(self.reps.leave(rep))
+
+    def _hand_over(self, seats: list[Seat]) -> None:
+        """Hand a leaver's leads over to the least-loaded reps with a free slot.
+
+        Each lead is lost with the chance ``handover_loss``, or when no rep has
+        a free slot; the others continue as planned (their pipeline was decided
+        when they were taken on).
+        """
+        loss = self._scenario_at(self.env.now).sales.staffing.handover_loss
+        for seat in seats:
+            if self._staffing_rng.handover.random() >= loss and self.reps.take_over(seat):
+                continue
+            seat.lost_at = self.env.now
+            if seat.process is not None:
+                seat.process.interrupt()
+
+    def _held_until(self, seat: Seat | None,
+                    t: float) -> Generator[simpy.Event, Any, float | None]:
+        """Hold a lead until time ``t``; the day it was lost if its rep left first."""
+        try:
+            yield from self._sleep_until(t)
+        except simpy.Interrupt:
+            assert seat is not None and seat.lost_at is not None
+            return seat.lost_at
+        return None
+
+    def _release(self, rep: int, seat: Seat | None) -> None:
+        if seat is None:
+            self.reps.release(rep)
+        else:
+            self.reps.release_seat(seat)
+
+    def _lost_in_handover(self, lead: Lead, start: float, stage_days: list[float] | None,
+                          t: float) -> None:
+        """Record a lead lost at ``t`` when its rep left.
+
+        Before it qualified (``start``, or with no pipeline planned) it is
+        recorded as unqualified; in the pipeline, as lost at the stage it was
+        in, which lasted until ``t``.
+        """
+        block, i = lead
+        self.lost_to_leavers += 1
+        if stage_days is None or t < start:
+            block.sql_time[i] = math.nan  # it never qualified
+            block.deal_size[i] = math.nan
+            self._finish(lead, Outcome.COLD, Reason.UNQUALIFIED, t)
+            return
+        done, j = start, 0
+        while j < len(stage_days) - 1 and done + stage_days[j] <= t:
+            done += stage_days[j]
+            j += 1
+        block.stage_reached[i] = j
+        block.stage_days[i, :j] = stage_days[:j]
+        block.stage_days[i, j] = t - done
+        self._finish(lead, Outcome.LOST_IN_SALES, Reason.LOST_AT_STAGE, t)
+
     # -- hand-off and sales ----------------------------------------------------
 
     def _journey(self, lead: Lead, delay: float,
@@ -368,16 +551,23 @@ class FunnelModel:
                 self._finish(lead, Outcome.NEVER_CONTACTED, Reason.NOT_FOLLOWED_UP, t_mql)
                 return
             rep = reps.take_free_slot()
+            seat = reps.last_seat if reps.dynamic and rep is not None else None
             if rep is None:  # every slot is busy: queue for one
-                rep = yield reps.request(lead, row[Luck.BUYING_WINDOW])
+                got = yield reps.request(lead, row[Luck.BUYING_WINDOW])
+                seat, rep = (got, got.rep) if reps.dynamic else (None, got)
+            if seat is not None:  # capacity over time: its rep may leave
+                seat.process = env.active_process
+                if seat.lost_at is not None:  # left between the offer and now
+                    self._lost_in_handover(lead, math.inf, None, seat.lost_at)
+                    return
             t_assigned = env.now
             if math.isnan(block.assigned_time[i]):
                 block.assigned_time[i] = t_assigned
                 block.wait_days[i] = t_assigned - t_mql
             p = self.policy_at(t_assigned)
-            busy_before = (reps.active[rep] - 1) / reps.slots
+            busy_before = (reps.active[rep] - 1) / reps.open[rep]
             if row[Luck.REJECT] < p.cherry_pick * busy_before * (1.0 - quality):
-                reps.release(rep)
+                self._release(rep, seat)
                 if row[Luck.RECYCLE] < p.recycle_rejected:
                     again = self._renurture(lead, row, p)
                     if again < math.inf and env.now + again < self.horizon:
@@ -396,6 +586,8 @@ class FunnelModel:
                 block.first_response_hours[i] = hours
                 # Sales feeds back on the lead when it responds (see _feedback_items).
                 heapq.heappush(self._feedback_due, (t_response, p.feedback_gain))
+            if self.capture_on:  # the rep records customer data as they respond
+                heapq.heappush(self._capture_due, (t_response, p.capture_rate))
             self.trust.observe(t_response, quality)  # sales judges the lead as it responds
             chance = scale_odds_scalar(
                 p.qualify_probability,
@@ -404,23 +596,32 @@ class FunnelModel:
             # Reaching and qualifying takes the rep's time whatever the answer:
             # weak MQLs cost capacity, not only a lost lead.
             qualifying = row[Luck.QUALIFY_DAYS] * p.qualification_days
+            if self.capture_on:  # recording customer data takes the rep's time too
+                qualifying += p.capture_days
             t_qualified = t_response + qualifying if qualifying > 0 else t_response
             if row[Luck.QUALIFY] >= chance:
-                yield from self._sleep_until(t_qualified)
-                reps.release(rep)
+                lost = yield from self._held_until(seat, t_qualified)
+                if lost is not None:
+                    self._lost_in_handover(lead, math.inf, None, lost)
+                    return
+                self._release(rep, seat)
                 self._finish(lead, Outcome.COLD, Reason.UNQUALIFIED, t_qualified)
                 return
             effort = self.bookings.effort(rep, t_assigned, p)
             close, stage, stage_days, deal = self._pipeline(lead, row, p, t_qualified, effort)
-            yield from self._sleep_until(close)
-            reps.release(rep)
+            lost = yield from self._held_until(seat, close)
+            if lost is not None:
+                self._lost_in_handover(lead, t_qualified, stage_days, lost)
+                return
+            self._release(rep, seat)
             block.stage_reached[i] = stage
             block.stage_days[i, : len(stage_days)] = stage_days
             if deal is None:
                 self._finish(lead, Outcome.LOST_IN_SALES, Reason.LOST_AT_STAGE, close)
             else:
                 block.discount[i], block.value[i], block.pushed[i] = deal
-                self.bookings.book(rep, close, deal[1], self.policy_at(close).period_days)
+                self.bookings.book(rep if seat is None else seat.rep, close, deal[1],
+                                   self.policy_at(close).period_days)
                 self._finish(lead, Outcome.WON, Reason.WON, close)
             return
 
@@ -472,6 +673,8 @@ class FunnelModel:
             block.deal_size[i] = size
         ends: list[float] = []
         chances: list[float] = []
+        # Content sales uses: as relevant as feedback and joint work have made it by now.
+        relevance = self._content_relevance(q) if self.content_on else 0.0
         for j in range(self.stages):
             if not single and (now := policy_at(t)) is not q:
                 q = now
@@ -483,6 +686,9 @@ class FunnelModel:
                     * (1.0 - q.brand_cycle_reduction * equity)
                     * (q.cycle_factor_late if late else q.cycle_factor_early))
             odds = quality_mult * (1.0 + q.brand_win_odds_lift * equity)
+            if self.content_on and q.content_win_odds_lift > 0.0:
+                odds *= content_odds_factor(plan.library_at(t), relevance,
+                                            q.content_win_odds_lift)
             if q.quota_per_rep_period > 0.0:
                 odds *= effort
             if late:

@@ -93,13 +93,16 @@ def transform_rows(u: np.ndarray, source: Source, s: ResolvedScenario) -> np.nda
         ``u``, transformed (see :class:`Luck` for each column).
     """
     n = u.shape[0]
-    quality = (s.leads.quality_organic if source == Source.ORGANIC
-               else s.leads.quality_promotion)
+    quality = {Source.ORGANIC: s.leads.quality_organic,
+               Source.PROMOTION: s.leads.quality_promotion,
+               Source.HAND_RAISER: s.leads.hand_raisers.quality}[Source(source)]
     cum = np.cumsum([g.share for g in s.leads.segments])
     u[:, Luck.SEGMENT] = np.minimum(np.searchsorted(cum, u[:, Luck.SEGMENT], side="right"),
                                     len(cum) - 1)
     u[:, Luck.QUALITY] = dist.beta(u[:, Luck.QUALITY], quality.a, quality.b)
     window_mean = np.array([g.buying_window_days_mean for g in s.leads.segments])
+    if source == Source.HAND_RAISER:  # short patience, whatever the segment
+        window_mean = np.full(window_mean.size, s.leads.hand_raisers.buying_window_days_mean)
     u[:, Luck.BUYING_WINDOW] = (
         dist.exponential(u[:, Luck.BUYING_WINDOW], 1.0)
         * window_mean[u[:, Luck.SEGMENT].astype(int)] if s.leads.buying_window else np.inf)

@@ -455,3 +455,80 @@ def promotion_drift(drift_per_day: ArrayLike, cap: ArrayLike) -> FloatArray:
         drifted = drifted + rate[t] if rate[t] > 0.0 else 0.0
         out[t] = min(drifted, limit[t])
     return out
+
+
+def hand_raiser_rate(
+    base: ArrayLike, brand_equity: ArrayLike, promo_effect: ArrayLike, brand_gain: ArrayLike,
+    promotion_gain: ArrayLike,
+) -> FloatArray:
+    """Expected hand-raisers (demo and contact requests) per day.
+
+    ``base x (1 + brand_gain x equity) x (1 + promotion_gain x promotion effect)``:
+    people ask vendors they know (brand equity) and find the form through
+    search and paid presence (the saturated promotion stock). Both factors
+    are assumptions (``leads.hand_raisers``).
+
+    Args:
+        base: rate with no brand equity and no promotion stock, per day.
+        brand_equity: saturated brand stock, 0-1.
+        promo_effect: saturated promotion stock, 0-1.
+        brand_gain: lift of the rate at full brand equity.
+        promotion_gain: lift of the rate at full promotion effect.
+    """
+    rate: FloatArray = (np.asarray(base, dtype=np.float64)
+                        * (1.0 + np.asarray(brand_gain) * np.asarray(brand_equity))
+                        * (1.0 + np.asarray(promotion_gain) * np.asarray(promo_effect)))
+    return rate
+
+
+def content_relevance(
+    base: float, learned: float, from_feedback: float, cross_training: float,
+    from_cross_training: float,
+) -> float:
+    """Share of sales content that sales finds relevant and uses.
+
+    ``1 - (1 - base) x (1 - from_feedback x learned) x (1 - from_cross_training x
+    cross_training)``: feedback on what resonates and joint content work each
+    make a share of the unused content relevant, independently.
+
+    Args:
+        base: relevance with no feedback and no joint work.
+        learned: share of what feedback can teach that it has taught, 0-1
+            (``items / (items + half saturation)``, as for lead scoring).
+        from_feedback: share of the unused content that full learning makes relevant.
+        cross_training: the cross-training lever, 0-1.
+        from_cross_training: share of the unused content full joint work makes relevant.
+    """
+    unused = ((1.0 - base) * (1.0 - from_feedback * learned)
+              * (1.0 - from_cross_training * cross_training))
+    return 1.0 - unused
+
+
+def content_odds_factor(library: float, relevance: float, lift: float) -> float:
+    """Multiplier on stage-advance odds from the content sales uses.
+
+    ``1 + lift x library x relevance``.
+
+    Args:
+        library: the saturated content stock, 0-1.
+        relevance: share of it sales uses (:func:`content_relevance`).
+        lift: the odds lift at a full library fully used.
+    """
+    return 1.0 + lift * library * relevance
+
+
+def learned_share(items: float, half_saturation: float) -> float:
+    """Share of what can be learned that ``items`` pieces of evidence taught: ``n / (n + h)``."""
+    return items / (items + half_saturation)
+
+
+def targeted_quality(quality: ArrayLike, gain: float, learned: float) -> FloatArray:
+    """Lead quality once targeting has learned from customer data.
+
+    ``1 - (1 - quality) x (1 - gain x learned)``: a share of each lead's gap to
+    a perfect fit closes; the order of leads by quality (and so common random
+    numbers) is kept.
+    """
+    q = np.asarray(quality, dtype=np.float64)
+    out: FloatArray = 1.0 - (1.0 - q) * (1.0 - gain * learned)
+    return out

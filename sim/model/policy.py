@@ -12,7 +12,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.model.mechanisms import engagement_rate, first_response_hours, qualify_multiplier
+from sim.model.mechanisms import (
+    content_relevance,
+    engagement_rate,
+    first_response_hours,
+    learned_share,
+    qualify_multiplier,
+)
 from sim.model.records import Source
 from sim.scenario.schema import ResolvedScenario
 
@@ -80,6 +86,18 @@ class Policy:
     mql_trust_floor: float
     mql_trust_reference_quality: float
     mql_trust_half_life_days: float
+    # sales content (collateral): used when relevant, it raises stage-advance odds
+    content_win_odds_lift: float
+    content_base_relevance: float
+    content_relevance_from_feedback: float
+    cross_training: float
+    content_relevance_from_cross_training: float
+    # customer data recorded by sales, teaching marketing's targeting
+    capture_rate: float
+    capture_days: float  # expected extra rep days per lead responded to
+    data_half_saturation: float
+    data_quality_gain: float
+    data_noise_reduction: float
 
     @classmethod
     def from_scenario(cls, s: ResolvedScenario) -> Policy:
@@ -91,7 +109,8 @@ class Policy:
         early = 1.0 - fx.cross_training_cycle_reduction * ct
         decay = s.sales.response_decay
         reach_by_source = {Source.ORGANIC: decay.reach_organic,
-                           Source.PROMOTION: decay.reach_promotion}
+                           Source.PROMOTION: decay.reach_promotion,
+                           Source.HAND_RAISER: s.leads.hand_raisers.response_reach}
         return cls(
             threshold=min(max(s.nurture.handoff_threshold + mp.threshold_shift, 0.0), 1.0),
             score_quality_weight=s.nurture.quality_weight,
@@ -150,6 +169,16 @@ class Policy:
             mql_trust_floor=sp.mql_trust_floor,
             mql_trust_reference_quality=sp.mql_trust_reference_quality,
             mql_trust_half_life_days=sp.mql_trust_half_life_days,
+            content_win_odds_lift=s.marketing.content.win_odds_lift,
+            content_base_relevance=s.marketing.content.base_relevance,
+            content_relevance_from_feedback=fx.content_relevance_from_feedback,
+            cross_training=ct,
+            content_relevance_from_cross_training=fx.content_relevance_from_cross_training,
+            capture_rate=s.sales.data_capture.capture_rate,
+            capture_days=s.sales.data_capture.capture_rate * s.sales.data_capture.days_per_record,
+            data_half_saturation=s.sales.data_capture.half_saturation_records,
+            data_quality_gain=s.sales.data_capture.promotion_quality_gain,
+            data_noise_reduction=s.sales.data_capture.scoring_noise_reduction,
         )
 
     def response_delay_hours(self, luck: float) -> float:
@@ -169,6 +198,21 @@ class Policy:
         """Multiplier on the chance to qualify a lead first contacted ``hours`` after its MQL."""
         return qualify_multiplier(hours, self.response_reach[source][segment],
                                   self.decay_first_vs_second_hour, self.decay_first_hour_vs_day)
+
+    def content_relevance(self, feedback_items: float) -> float:
+        """Share of sales content used once sales has fed back on ``feedback_items`` leads.
+
+        Feedback teaches what resonates at the pace it teaches scoring (half
+        of what it can after ``feedback_half_saturation`` items).
+        """
+        learned = feedback_items / (feedback_items + self.feedback_half_saturation)
+        return content_relevance(self.content_base_relevance, learned,
+                                 self.content_relevance_from_feedback, self.cross_training,
+                                 self.content_relevance_from_cross_training)
+
+    def data_learned(self, records: float) -> float:
+        """Share of what targeting can learn that ``records`` (age-weighted) have taught."""
+        return learned_share(records, self.data_half_saturation)
 
     def noise_after_feedback(self, feedback_items: float) -> float:
         """Scoring noise once sales has fed back on ``feedback_items`` leads."""

@@ -49,6 +49,7 @@ class Source(IntEnum):
 
     ORGANIC = 0
     PROMOTION = 1
+    HAND_RAISER = 2  # a customer-initiated request (demo, contact form): no nurture
 
 
 FloatColumn = NDArray[np.float64]

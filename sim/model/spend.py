@@ -16,6 +16,7 @@ import numpy as np
 from sim.model.mechanisms import (
     FloatArray,
     adstock,
+    hand_raiser_rate,
     promotion_drift,
     retention_per_day,
     saturated_stock,
@@ -35,6 +36,11 @@ class SpendPlan:
         brand_equity: saturated brand stock, in [0, 1].
         promo_effect: saturated promotion stock, in [0, 1].
         organic_rate, promo_rate: expected leads per day by source.
+        hand_raiser_rate: expected hand-raisers per day
+            (:func:`sim.model.mechanisms.hand_raiser_rate`); all zero when off.
+        content_spend: spend on sales content per day (``marketing.content``),
+            taken before the brand/promotion split; all zero when off.
+        content_library: saturated content stock, in [0, 1].
     """
 
     start_day: int
@@ -44,6 +50,9 @@ class SpendPlan:
     promo_effect: FloatArray
     organic_rate: FloatArray
     promo_rate: FloatArray
+    hand_raiser_rate: FloatArray
+    content_spend: FloatArray
+    content_library: FloatArray
 
     @property
     def days(self) -> np.ndarray:
@@ -55,9 +64,14 @@ class SpendPlan:
         i = min(max(math.floor(t) - self.start_day, 0), self.brand_equity.size - 1)
         return float(self.brand_equity[i])
 
+    def library_at(self, t: float) -> float:
+        """The saturated content library on the day containing time ``t``."""
+        i = min(max(math.floor(t) - self.start_day, 0), self.content_library.size - 1)
+        return float(self.content_library[i])
+
     def spend_between(self, start: float, end: float) -> float:
         """Total marketing spend over ``[start, end)``, counting part days pro rata."""
-        daily = self.brand_spend + self.promo_spend
+        daily = self.brand_spend + self.promo_spend + self.content_spend
         lo = self.days.astype(float)
         overlap = np.clip(np.minimum(lo + 1.0, end) - np.maximum(lo, start), 0.0, 1.0)
         return float(np.dot(daily, overlap))
@@ -114,6 +128,9 @@ def build_spend_plan(periods: list[tuple[float, ResolvedScenario]], end_day: flo
     before = days < 0
     budget[before] = prior_budget / 365.0
     share[before] = prior_share
+    # Sales content is taken off the top; with none, the split is exactly the old one.
+    content_spend = budget * per_day(lambda s: s.marketing.content.budget_share)
+    budget = budget - content_spend
     brand_spend = budget * share
     promo_spend = budget - brand_spend
 
@@ -141,4 +158,27 @@ def build_spend_plan(periods: list[tuple[float, ResolvedScenario]], end_day: flo
         1.0 + per_day(lambda s: s.marketing.organic_gain) * equity
     )
     promo = per_day(lambda s: s.marketing.promo_max_leads_per_day) * promo_effect
-    return SpendPlan(start_day, brand_spend, promo_spend, equity, promo_effect, organic, promo)
+    hand = hand_raiser_rate(
+        per_day(lambda s: s.leads.hand_raisers.per_day), equity, promo_effect,
+        per_day(lambda s: s.leads.hand_raisers.brand_gain),
+        per_day(lambda s: s.leads.hand_raisers.promotion_gain))
+    return SpendPlan(start_day, brand_spend, promo_spend, equity, promo_effect, organic, promo,
+                     hand, content_spend, _content_library(periods, which, content_spend))
+
+
+def _content_library(periods: list[tuple[float, ResolvedScenario]], which: np.ndarray,
+                     content_spend: FloatArray) -> FloatArray:
+    """The saturated content stock, day by day, from an empty library before the first day.
+
+    The library starts empty: content is a new budget line, and a company
+    already spending on it says so by spending during the warm-up.
+    """
+    retention = np.array([retention_per_day(s.marketing.content.half_life_days)
+                          for _, s in periods])[which]
+    stock = adstock(content_spend, retention, 0.0)
+    library = np.empty(stock.size)
+    for k, (_, s) in enumerate(periods):
+        m = which == k
+        library[m] = saturated_stock(stock[m], retention[m],
+                                     s.marketing.content.half_saturation_daily_spend, 1.0)
+    return library

@@ -254,7 +254,8 @@ def _flatness(result: OptimizeResult) -> str:
     table: pd.DataFrame = result.points
     flat = flatness(table, float(best.objective["mean"]), maximize=result.spec.goal == "max")
     ranges = f"{key} from {fmt_param(best.near_low)} to {fmt_param(best.near_high)}"
-    text = flatness_sentence(flat, ranges, result.replications)
+    text = (f"Flat top: {ranges} is within noise of the best (95% CI of the paired difference "
+            f"includes 0). {flatness_sentence(flat, ranges, result.replications)}")
     below = table[table[key] < best.near_low]
     above = table[table[key] > best.near_high]
     outside = []

@@ -1008,48 +1008,47 @@ def tornado_figure(tornado: pd.DataFrame, center: float, kind: Kind | str, title
             largest swing first.
         center: the result with every assumption at its median.
         kind: how to format the result.
-        title: what the result is.
+        title: what the result is (the axis label).
     """
     rows = tornado.head(15)
-    fig, axes = new_figure(10.5, 0.42 * max(len(rows), 1) + 1.8)
+    fig, axes = new_figure(10.5, 0.55 * max(len(rows), 1) + 2.0)
     ax = axes[0, 0]
     if rows.empty:
         _no_data(ax, "no assumption with a low and a high end")
         return fig
     y = np.arange(len(rows))
-    for i, (_, r) in enumerate(rows.iterrows()):
-        for end, c in (("low", color(0)), ("high", color(1))):
-            value = float(r[f"{end}_result"])
-            ax.barh(y[i], value - center, left=center, color=c, height=0.6,
-                    label=f"assumption at its {'5th' if end == 'low' else '95th'} percentile"
-                    if i == 0 else None)
-            ax.text(value, y[i], f" {fmt_param(float(r[f'{end}_value']))} ",
-                    va="center", ha="left" if value >= center else "right", fontsize=8.5,
-                    color=GREY)
+    for end, c, label in (("low", color(0), "assumption at its 5th percentile"),
+                          ("high", color(1), "assumption at its 95th percentile")):
+        values = rows[f"{end}_result"].to_numpy(dtype=float)
+        ax.barh(y, values - center, left=center, color=c, height=0.6, alpha=0.9,
+                label=label)
     ax.axvline(center, color="black", linewidth=1)
     ends = rows[["low_result", "high_result"]].to_numpy(dtype=float)
     if (center > 0 and (ends < 0).any()) or (center < 0 and (ends > 0).any()):
         ax.axvline(0, color=color(3), linestyle=":", linewidth=1.5, label="the answer flips")
-    ax.set_yticks(y, [_clip(str(f), 44) for f in rows["factor"]])
+    labels = [f"{_clip(str(r['factor']), 48)}\n{fmt_tick(r['low_value'], 'number')} to "
+              f"{fmt_tick(r['high_value'], 'number')}" for _, r in rows.iterrows()]
+    ax.set_yticks(y, labels, fontsize=9)
     ax.set_ylim(len(rows) - 0.4, -0.6)
     axis_format(ax.xaxis, kind)
-    ax.set_xlabel(f"{title} ({unit(kind)}); the middle line: every assumption at its median "
-                  f"({fmt_tick(center, kind)})", fontsize=9.5)
+    ax.set_xlabel(f"{_wrap(title, 80)} ({unit(kind)})\nthe black line: every assumption at "
+                  f"its median ({fmt_tick(center, kind)})", fontsize=9.5)
     ax.grid(axis="y", visible=False)
-    ax.margins(x=0.15)
     ax.legend(loc="lower right", fontsize=9)
-    ax.set_title(f"What moves {title}: one assumption at a time")
+    ax.set_title("What moves it: one assumption at a time (range: 5th to 95th percentile)",
+                 fontsize=11.5)
     return fig
 
 
 @styled
-def indices_figure(indices: pd.DataFrame, method: str) -> Figure:
+def indices_figure(indices: pd.DataFrame, method: str, kind: Kind | str = "number") -> Figure:
     """Global sensitivity indices with their 95% CIs, most influential first.
 
     Args:
         indices: Sobol (``factor, S1, S1_conf, ST, ST_conf``) or Morris
             (``factor, mu_star, mu_star_conf, sigma``) rows.
         method: ``"sobol"`` or ``"morris"``.
+        kind: how to format Morris effects (the result's kind of number).
     """
     main = "ST" if method == "sobol" else "mu_star"
     rows = indices.sort_values(main, ascending=False).head(15)
@@ -1068,6 +1067,7 @@ def indices_figure(indices: pd.DataFrame, method: str) -> Figure:
         ax.barh(y, rows["mu_star"].to_numpy(dtype=float), height=0.6, color=color(0),
                 xerr=np.nan_to_num(rows["mu_star_conf"].to_numpy(dtype=float)), capsize=2,
                 label="mu* (mean absolute effect)")
+        axis_format(ax.xaxis, kind)
         ax.set_xlabel("mean absolute effect of a step across the range (Morris mu*, 95% CI)")
     ax.set_yticks(y, [_clip(str(f), 44) for f in rows["factor"]])
     ax.set_ylim(len(rows) - 0.4, -0.6)
@@ -1105,7 +1105,7 @@ def pareto_figure(trials: pd.DataFrame, x: str, y: str, x_kind: Kind | str,
             label="the trade-off: no plan does better on both")
     if best is not None:
         ax.plot([best[0]], [best[1]], marker="*", markersize=18, color=color(3),
-                linestyle="none", label="best plan (re-evaluated)")
+                linestyle="none", label="best plan (after re-evaluation)")
     axis_format(ax.xaxis, x_kind)
     axis_format(ax.yaxis, y_kind)
     ax.set_xlabel(f"{describe(x).label} ({unit(x_kind)})")

@@ -150,7 +150,7 @@ def atomic_folder(out_dir: Path, *, replace: bool = False) -> Iterator[Path]:
         with staged_folder(out_dir) as tmp:
             yield tmp
         return
-    check_out(out_dir)
+    check_out(out_dir, replace=False)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_folder(out_dir)
     try:

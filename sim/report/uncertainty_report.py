@@ -19,11 +19,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sim.experiments.decisions import DecisionResult
-from sim.experiments.optimizer import FIRST_YEAR, LeverResult
+from sim.experiments.optimizer import FIRST_YEAR, LeverResult, plan_key
 from sim.experiments.sensitivity import SensitivityResult
 from sim.experiments.uncertainty import UncertainCompareResult
 from sim.report import figures as fg
@@ -194,7 +193,7 @@ def _sensitivity(result: SensitivityResult, folder: Path,
             "tornado", "One assumption at a time", body)))
         indices_csv = files.table("indices", a.indices)
         body = files.figure(
-            "indices", fg.indices_figure(a.indices, a.method),
+            "indices", fg.indices_figure(a.indices, a.method, meta.kind),
             "Sobol indices: the share of the result's variance due to each assumption alone "
             "(first order) and with its interactions (total), with 95% bootstrap CIs."
             if a.method == "sobol" else
@@ -269,10 +268,14 @@ def _levers(result: LeverResult, folder: Path, manifest: dict[str, Any] | None) 
                              "not_worse: not detectably worse than the best, paired)")
         sections.append(("summary", "Best plan", h.section("summary", "The best plan", body)))
         simulated = trials[trials["simulated"]]
+        # The best plan where the search saw it (the same replications as every dot).
         best_xy = None
-        if best is not None and FIRST_YEAR in best.samples:
-            best_xy = (float(np.nanmean(best.samples[FIRST_YEAR])),
-                       float(np.nanmean(best.samples[p.objective])))
+        if best is not None:
+            tried = [c for c in out.candidates if c.samples is not None
+                     and plan_key(c.plan) == plan_key(best.plan)]
+            if tried:
+                best_xy = (tried[0].metric_mean(FIRST_YEAR),
+                           tried[0].metric_mean(p.objective))
         body = files.figure(
             "pareto", fg.pareto_figure(simulated, FIRST_YEAR, p.objective, "money", meta.kind,
                                        best_xy, p.goal == "max"),

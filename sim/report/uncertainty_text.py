@@ -315,6 +315,8 @@ def lever_text(result: LeverResult) -> str:
         mark = "  <- best" if i == out.best else ("  ~ not detectably worse" if f.not_worse
                                                  else "")
         mark += "  (today)" if f.is_reference else ""
+        if p.budget is not None and not p.budget.met(f.plan):
+            mark += " over the budget"
         extra = f"  target {_pct(f.reached)}" if p.target is not None else ""
         value = _pct(f.value) if p.risk.kind == "prob" else fmt(f.value, kind)
         lines.append(f"  {plan_text(f.plan)}")
@@ -323,8 +325,9 @@ def lever_text(result: LeverResult) -> str:
                      f"{extra}{mark}")
     front = out.pareto()
     if front:
-        lines += ["", f"Trade-off (Pareto front of the plans tried): first-year bookings "
-                  f"against {p.objective} over the whole horizon"]
+        lines += ["", f"Trade-off (Pareto front of the plans tried; means of the search's "
+                  f"{_plural(spec.replications, 'replication')}): first-year bookings against "
+                  f"{p.objective} over the whole horizon"]
         for i in front[:8]:
             c = out.candidates[i]
             lines.append(f"  {fmt(c.metric_mean(FIRST_YEAR), 'money'):>10}  "

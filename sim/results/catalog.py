@@ -218,6 +218,10 @@ _ENTRIES: tuple[Metric, ...] = (
     Metric("marketing_spend", "Marketing spend", "money", _MONEY, -1,
            "Marketing budget spent during the horizon.",
            "Cost and return", 1),
+    Metric("content_wasted", "Content spend wasted", "money", _MONEY, -1,
+           "Spend on sales content during the horizon that sales did not use because it "
+           "was not relevant (part of marketing spend; 0 without a content budget).",
+           "Cost and return"),
     Metric("marketing_bonus_cost", "Marketing bonuses", "money", _MONEY, -1,
            "Bonuses to marketing per MQL, on pipeline and on bookings, for what happened "
            "during the run.",

@@ -29,6 +29,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from sim.model.capacity import rep_days_by_period
 from sim.model.funnel import FunnelModel
 from sim.model.records import COLUMNS, Outcome, Reason, Source
 from sim.results.catalog import names
@@ -88,13 +89,21 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
 
     commission = float(np.sum(value * by_period(
         won_time, lambda s: s.incentives.sales.commission_rate)))
-    accelerators, at_quota = _quota_periods(m.bookings.by_rep_period, m.scenario.sales.reps,
+    accelerators, at_quota = _quota_periods(m.bookings.by_rep_period, len(m.reps.active),
                                             scenarios, starts, h)
     commission += accelerators
-    salaries = over_periods(lambda s: s.sales.reps * s.sales.rep_annual_salary / 365.0)
-    alignment = over_periods(lambda s: (
-        s.alignment.levers.overhead_fixed_annual
-        + s.alignment.levers.overhead_per_rep_annual * s.sales.reps) / 365.0)
+    if m.spells is None:  # a fixed headcount
+        salaries = over_periods(lambda s: s.sales.reps * s.sales.rep_annual_salary / 365.0)
+        alignment = over_periods(lambda s: (
+            s.alignment.levers.overhead_fixed_annual
+            + s.alignment.levers.overhead_per_rep_annual * s.sales.reps) / 365.0)
+    else:  # capacity over time: paid from the day a rep joins to the day they leave
+        rep_days = rep_days_by_period(m.spells, starts, h)
+        salaries = sum(d * s.sales.rep_annual_salary / 365.0
+                       for d, s in zip(rep_days, scenarios, strict=True))
+        alignment = over_periods(lambda s: s.alignment.levers.overhead_fixed_annual / 365.0)
+        alignment += sum(d * s.alignment.levers.overhead_per_rep_annual / 365.0
+                         for d, s in zip(rep_days, scenarios, strict=True))
     bonus = float(np.dot(t.mqls_by_period,
                          per_period(lambda s: s.incentives.marketing.bonus_per_mql)))
     bonus += float(np.dot(t.sql_value_by_period,
@@ -144,8 +153,9 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
         "mql_to_won_days_median": _stat(mql_to_won, np.median),
         "first_response_hours_median": _stat(response, np.median),
         "rep_wait_days_mean": _safe_div(t.wait_days_sum, t.assigned),
-        "rep_utilization": m.reps.busy_slot_days / (m.reps.capacity * h),
+        "rep_utilization": _safe_div(m.reps.busy_slot_days, m.reps.slot_days(h)),
         "marketing_spend": spend,
+        "content_wasted": _content_wasted(m),
         "marketing_bonus_cost": bonus,
         "commission_cost": commission,
         "rep_salary_cost": salaries,
@@ -162,6 +172,27 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
         raise RuntimeError(f"metrics computed {sorted(out.keys() ^ set(METRIC_NAMES))} "
                            "differently from the catalog (sim.results.catalog)")
     return {name: float(out[name]) for name in METRIC_NAMES}
+
+
+def _content_wasted(model: FunnelModel) -> float:
+    """Spend on sales content over ``[0, horizon)`` that sales did not use.
+
+    Each day's content spend times the share not relevant that day (the
+    share used is logged by the model each day leads enter nurture, and holds
+    until the next entry; before the first, the policy's with no feedback).
+    """
+    plan = model.plan
+    days = plan.days
+    inside = (days >= 0) & (days < model.horizon)
+    if not model.content_on or not inside.any():
+        return 0.0
+    times = np.array([t for t, _ in model.relevance_log] or [-math.inf])
+    used = np.array([r for _, r in model.relevance_log] or [0.0])
+    k = np.searchsorted(times, days[inside], side="right") - 1
+    first = model.policy_at(0.0).content_relevance(0.0)
+    relevance = np.where(k >= 0, used[np.maximum(k, 0)], first)
+    spend = plan.content_spend[inside] * np.clip(model.horizon - days[inside], 0.0, 1.0)
+    return float(np.dot(spend, 1.0 - relevance))
 
 
 def _quota_periods(booked: dict[tuple[int, int], float], reps: int,
@@ -261,7 +292,7 @@ def lead_records(model: FunnelModel) -> pd.DataFrame:
                                               pd.Index([o.name.lower() for o in Outcome]))
     df["reason"] = pd.Categorical.from_codes(df["reason"],
                                              pd.Index([r.name.lower() for r in Reason]))
-    df["source"] = df["source"].map({0: "organic", 1: "promotion"})
+    df["source"] = df["source"].map({s.value: s.name.lower() for s in Source})
     segments = pd.Index([g.name for g in model.scenario.leads.segments])
     df["segment"] = pd.Categorical.from_codes(df["segment"].astype(int), segments)
     stage_days = np.concatenate([b.stage_days for b in blocks])[counted]

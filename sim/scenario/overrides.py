@@ -46,7 +46,6 @@ FIXED_KEYS: MappingProxyType[str, frozenset[Scope]] = MappingProxyType(
         "timeline": _TIMELINE,
         "start": _TIMELINE,
         "today": _TIMELINE,
-        "sales.reps": _TIMELINE,
         "sales.slots_per_rep": _TIMELINE,
         "sales.period_days": _TIMELINE,
         "leads.segments": _TIMELINE,

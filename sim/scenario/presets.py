@@ -251,6 +251,7 @@ NEUTRAL_OVERRIDES: MappingProxyType[str, float | bool] = MappingProxyType(
         "marketing.brand_effects.win_odds_lift": 0.0,
         "marketing.brand_effects.cycle_reduction": 0.0,
         "marketing.brand_effects.discount_reduction": 0.0,
+        "marketing.content.win_odds_lift": 0.0,
         "nurture.handoff_threshold": 0.0,
         "nurture.scoring_noise": 0.0,
         "nurture.cold_hazard_per_day": 0.0,
@@ -284,6 +285,12 @@ NEUTRAL_OVERRIDES: MappingProxyType[str, float | bool] = MappingProxyType(
         "alignment.levers.cross_training": 0.0,
         "alignment.levers.tactical_support": 0.0,
         "alignment.levers.shared_metrics": 0.0,
+        # Capacity over time: hires join and are fully productive at once, nobody leaves
+        # on their own, and a leaver's leads are handed over whenever a slot is free.
+        "sales.staffing.hiring_lag_days": 0.0,
+        "sales.staffing.ramp_days": 0.0,
+        "sales.staffing.attrition_annual": 0.0,
+        "sales.staffing.handover_loss": 0.0,
     }
 )
 

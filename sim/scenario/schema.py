@@ -97,6 +97,44 @@ class BrandEffects(Section):
     )
 
 
+class Content(Section):
+    """Sales content (collateral): case studies, battle cards, proposal templates.
+
+    A share of the marketing budget builds a library of content (a stock that
+    ages with a half-life, saturated like the brand stock). Sales uses a piece
+    only when it is relevant; relevance starts at ``base_relevance`` and rises
+    with sales feedback on what resonates and with joint content work
+    (``alignment.effects.content_relevance_*``). Used content raises every
+    stage's advance odds; the spend on content nobody uses is wasted (metric
+    ``content_wasted``). ``budget_share`` 0 switches it off (the neutral setting).
+    """
+
+    budget_share: float = param(
+        0.0, "Share of the annual marketing budget spent on sales content, taken before the "
+        "brand/promotion split; 0: none (assumption when on: 0.05-0.15).", "fraction",
+        ge=0, le=0.9,
+    )
+    half_life_days: float = param(
+        365.0, "Half-life of the content library: content ages as products, prices and "
+        "competitors change (assumption; plausible range 180-730).", "days", ge=0, le=3650,
+    )
+    half_saturation_daily_spend: float = param(
+        400.0, "Steady daily content spend that gives half of the fullest useful library "
+        "(assumption: about 150,000 a year; plausible range 200-800 a day).",
+        "currency/day", ge=0.01, le=1e9,
+    )
+    win_odds_lift: float = param(
+        0.3, "Stage-advance odds are multiplied by 1 + lift x library x relevance, with the "
+        "library (saturated stock) and relevance in 0-1 (assumption; plausible range "
+        "0.1-0.5).", "-", ge=0, le=10,
+    )
+    base_relevance: float = param(
+        0.35, "Share of content sales finds relevant and uses with no feedback and no joint "
+        "work: the commonly cited industry figure is that 60-70% of marketing content goes "
+        "unused by sales (SiriusDecisions); plausible range 0.3-0.4.", "fraction", ge=0, le=1,
+    )
+
+
 class Marketing(Section):
     """Spend plan, adstock stocks and lead arrivals (MODEL.md section 2)."""
 
@@ -146,6 +184,7 @@ class Marketing(Section):
         "leads/day", ge=0, le=10_000,
     )
     brand_effects: BrandEffects = param(BrandEffects, "Effects of brand equity on sales.")
+    content: Content = param(Content, "Sales content (collateral) and its relevance.")
 
 
 # --- leads -------------------------------------------------------------------------
@@ -195,6 +234,50 @@ class QualityDistribution(Section):
     b: float = param(3.0, "Beta shape b.", "-", gt=0, le=1000)
 
 
+class HandRaisers(Section):
+    """Customer-initiated requests (demo and contact forms): a source of leads of its own.
+
+    A hand-raiser asks for sales: it skips nurture (an MQL the moment it
+    arrives), has high intent, a short buying window, and its chance to
+    qualify follows the whole response-decay curve (Oldroyd et al. 2011
+    studied exactly such web inquiries). Its rate grows with brand equity and
+    with the promotion stock (digital presence): ``per_day x (1 + brand_gain x
+    brand equity) x (1 + promotion_gain x promotion effect)``. ``per_day`` 0
+    switches the source off (the neutral setting).
+    """
+
+    per_day: float = param(
+        0.0, "Hand-raisers per day with no brand equity and no promotion stock; 0: none "
+        "(assumption when on: 0.5-3 a day for a mid-size firm, a tenth to a third of its "
+        "inbound).", "leads/day", ge=0, le=10_000,
+    )
+    brand_gain: float = param(
+        1.0, "The rate is multiplied by 1 + gain x brand equity: buyers ask for a demo from "
+        "vendors they know (assumption; plausible range 0.5-2, as organic_gain).", "-",
+        ge=0, le=100,
+    )
+    promotion_gain: float = param(
+        0.5, "The rate is multiplied by 1 + gain x promotion effect (saturated promotion "
+        "stock, 0-1): search and paid presence bring people to the form (assumption; "
+        "plausible range 0-1).", "-", ge=0, le=100,
+    )
+    quality: QualityDistribution = Field(
+        default_factory=lambda: QualityDistribution(a=4.0, b=2.0),
+        description="Quality of hand-raisers: high intent, mean 0.67 against 0.4 for organic "
+        "and 0.27 for promotion leads (assumption; mean plausible 0.55-0.8).",
+    )
+    buying_window_days_mean: float = param(
+        14.0, "Mean days a hand-raiser stays in-market (exponential), whatever its segment: "
+        "not answered, it buys elsewhere or goes cold within days (assumption; plausible "
+        "range 7-30).", "days", gt=0, le=36_500,
+    )
+    response_reach: float = param(
+        1.0, "Share of a hand-raiser's chance to qualify that depends on catching it while "
+        "it is live: 1, the leads Oldroyd et al. measured were such web inquiries "
+        "(plausible range 0.8-1).", "fraction", ge=0, le=1,
+    )
+
+
 class Leads(Section):
     """Segments, lead quality by source and buying windows (MODEL.md section 3)."""
 
@@ -218,6 +301,9 @@ class Leads(Section):
     )
     buying_window: bool = param(
         True, "Whether leads leave the market when their buying window closes (false: never).",
+    )
+    hand_raisers: HandRaisers = param(
+        HandRaisers, "Customer-initiated requests (demo, contact forms): straight to sales."
     )
 
     @field_validator("segments")
@@ -354,12 +440,86 @@ class ResponseDecay(Section):
         return self
 
 
+class Staffing(Section):
+    """Sales headcount over time: hiring lag, ramp-up, attrition, handover (MODEL.md capacity).
+
+    The planned headcount is ``sales.reps``, which may change on the timeline.
+    The defaults switch attrition off, so a run with a fixed ``sales.reps`` keeps
+    its reps throughout; ``neutral`` also removes the lag and the ramp.
+    """
+
+    hiring_lag_days: float = param(
+        60.0, "Days from the timeline step that raises sales.reps until the hires join and are "
+        "paid (assumption; plausible range 30-120: recruiting a B2B rep commonly takes one to "
+        "four months).", "days", ge=0, le=3650,
+    )
+    ramp_days: float = param(
+        180.0, "Days a new rep takes to reach full capacity: their active-lead slots open "
+        "linearly from one on the first day to all from this day on (assumption; plausible "
+        "range 90-270: three to nine months is commonly reported in sales-industry surveys).",
+        "days", ge=0, le=3650,
+    )
+    attrition_annual: float = param(
+        0.0, "Annual rate at which reps leave (exponential tenure; each leaver is replaced). "
+        "Off by default so a fixed headcount stays fixed (assumption; plausible range "
+        "0.20-0.35 a year is commonly reported for B2B sales reps).", "per year", ge=0, le=20,
+    )
+    replacement_lag_days: float = param(
+        60.0, "Days from a rep leaving by attrition until the replacement joins (assumption; "
+        "plausible range 30-120, as the hiring lag).", "days", ge=0, le=3650,
+    )
+    handover_loss: float = param(
+        0.2, "Chance that an open lead of a rep who leaves is lost in the handover; the others "
+        "continue with another rep if one has a free slot, else they are lost too "
+        "(assumption; plausible range 0.05-0.4).", "probability", ge=0, le=1,
+    )
+
+
+class DataCapture(Section):
+    """Sales recording customer data (needs, roles, reasons won and lost) for marketing.
+
+    A rep records it on a share of the leads responded to (``capture_rate``,
+    raised by a reward in the sales plan or a program), which takes rep time
+    (qualification lasts longer). The records teach marketing's targeting over
+    months: promotion leads get better and lead scoring less noisy, as the
+    records accumulate (and age: half of a record's worth is gone after
+    ``half_life_days``). ``capture_rate`` 0 switches it off (the neutral setting).
+    """
+
+    capture_rate: float = param(
+        0.0, "Share of the leads responded to on which the rep records customer data; 0: "
+        "none (assumption when rewarded: 0.3-0.8).", "fraction", ge=0, le=1,
+    )
+    days_per_record: float = param(
+        0.25, "Extra rep time per record, added to the qualification time (assumption: about "
+        "two hours of a working day; plausible range 0.1-0.5).", "days", ge=0, le=30,
+    )
+    half_saturation_records: float = param(
+        1500.0, "Records (weighted by age) that teach half of what targeting can learn "
+        "(assumption; plausible range 750-3000).", "records", gt=0, le=1e9,
+    )
+    half_life_days: float = param(
+        365.0, "Half-life of a record's worth: markets and contacts change (assumption; "
+        "plausible range 180-730).", "days", gt=0, le=36_500,
+    )
+    promotion_quality_gain: float = param(
+        0.25, "Share of the quality gap (1 - quality) of promotion leads that full learning "
+        "closes: better targeting brings better-fitting leads (assumption; plausible range "
+        "0.1-0.4).", "fraction", ge=0, le=1,
+    )
+    scoring_noise_reduction: float = param(
+        0.3, "Cut in scoring noise at full learning: scoring on firmographics and needs "
+        "(assumption; plausible range 0.1-0.5).", "fraction", ge=0, le=1,
+    )
+
+
 class Sales(Section):
     """Reps, response, qualification, pipeline stages and pricing (MODEL.md 5-7)."""
 
     reps: int = param(
-        8, "Number of sales reps (with their salary, sales cost ~10% of revenue: Chung et al.).",
-        "reps", ge=1, le=100_000,
+        8, "Number of sales reps (with their salary, sales cost ~10% of revenue: Chung et al.). "
+        "On the timeline, the planned headcount: a rise hires, a fall lets the latest hires go "
+        "(sales.staffing).", "reps", ge=1, le=100_000,
     )
     slots_per_rep: int = param(
         20, "Active leads a rep can hold at once, from acceptance to close.", "leads", ge=1,
@@ -425,6 +585,13 @@ class Sales(Section):
     period_days: float = param(
         91.25, "Length of a sales period (quota and period-end push).", "days", ge=1,
         le=36_500,
+    )
+    staffing: Staffing = param(
+        Staffing, "Headcount over time: hiring lag, ramp-up, attrition and handover of a "
+        "leaver's leads (sales.reps on the timeline is the planned headcount)."
+    )
+    data_capture: DataCapture = param(
+        DataCapture, "Customer data recorded by sales and what it teaches marketing's targeting."
     )
 
     @model_validator(mode="after")
@@ -521,6 +688,21 @@ class AlignmentEffects(Section):
     )
     feedback_half_saturation_leads: float = param(
         500.0, "Feedback items that teach half of the largest cut.", "leads", gt=0, le=1e9
+    )
+    content_relevance_from_feedback: float = param(
+        0.6, "Share of the unused content that sales feedback on what resonates can make "
+        "relevant, learned like scoring (half of it after feedback_half_saturation_leads "
+        "items) (assumption; plausible range 0.3-0.8).", "fraction", ge=0, le=1,
+    )
+    content_feedback_half_life_days: float = param(
+        90.0, "Half-life of what feedback taught about which content resonates: it ages as "
+        "products, competitors and buyers' questions change, so content relevance needs a "
+        "steady flow of feedback (lead scoring keeps all it learned) (assumption; plausible "
+        "range 60-180).", "days", gt=0, le=36_500,
+    )
+    content_relevance_from_cross_training: float = param(
+        0.4, "Share of the unused content that joint content work makes relevant at full "
+        "cross_training (assumption; plausible range 0.2-0.6).", "fraction", ge=0, le=1,
     )
 
 

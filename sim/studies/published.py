@@ -342,6 +342,14 @@ SENSITIVITY: tuple[tuple[str, float, float], ...] = (
     ("sales.response_decay.reach_organic", 0.25, 0.75),
     ("leads.segments.2.response_reach", 0.25, 0.75),
     ("alignment.levers.sla_compliance", 0.5, 0.95),
+    # Capacity over time: attrition of 20-35% a year is commonly reported for B2B
+    # reps (off in the baseline). The hiring lag, the ramp and the handover loss
+    # act only when reps join or leave, so they move the baseline only with attrition.
+    ("sales.staffing.attrition_annual", 0.20, 0.35),
+    # Hand-raisers (demo and contact requests; off in the baseline): their rate.
+    # Their gains, quality, window and reach act only when the rate is above 0
+    # (scenarios/hand-raisers.yaml; ranges in leads.hand_raisers' descriptions).
+    ("leads.hand_raisers.per_day", 0.5, 3.0),
 )
 
 

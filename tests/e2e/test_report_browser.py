@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 from report_fixtures import compare_inputs, sweep_points, tiny_run
+from report_runs import brand_optimize, switch_compare
 
 from sim.report.compare_report import write_compare_report
+from sim.report.experiment_report import write_experiment_report
 from sim.report.run_report import write_run_report
 from sim.report.sweep_report import write_sweep_report
 
@@ -118,3 +120,57 @@ def test_report_screenshot(reports: dict[str, Path], kind: str, tmp_path: Path) 
         assert hi - lo > 100, "a blank page"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(shot, SCREENSHOTS / shot.name)
+
+
+# --- the views added for the people in the room: one screenshot each -------------------------
+
+
+@pytest.fixture(scope="module")
+def experiment_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("experiments")
+    result, details = switch_compare()
+    return {
+        "compare": write_experiment_report(result, root / "compare",
+                                           {"overrides": ["sales.reps=6"]}, details),
+        "optimize": write_experiment_report(brand_optimize(), root / "optimize"),
+        "run": write_run_report(tiny_run(record_leads=True), root / "run"),
+    }
+
+
+def one_section(report: Path, anchor: str) -> Path:
+    """A copy of the page with its header and one section only, to screenshot that view."""
+    text = report.read_text(encoding="utf-8")
+    found = re.search(rf'<section id="{anchor}">.*?</section>', text, re.DOTALL)
+    assert found, f"no section {anchor!r} in {report}"
+    head = text.partition("</header>")[0]
+    page = report.with_name(f"view-{anchor}.html")
+    page.write_text(head + "</header>\n" + found.group(0) + "\n</main></body></html>\n",
+                    encoding="utf-8")
+    return page
+
+
+VIEWS = [("compare", "summary", "compare-decision"), ("compare", "time", "compare-over-time"),
+         ("compare", "segments", "compare-segments"),
+         ("compare", "differences", "compare-differences"),
+         ("optimize", "summary", "optimize-decision"), ("optimize", "response", "optimize-search"),
+         ("run", "time", "run-quarterly-pnl"), ("run", "segments", "run-segments")]
+
+
+@pytest.mark.parametrize(("kind", "anchor", "shot"), VIEWS, ids=[v[2] for v in VIEWS])
+def test_new_view_screenshot(experiment_reports: dict[str, Path], kind: str, anchor: str,
+                             shot: str, tmp_path: Path) -> None:
+    page = one_section(experiment_reports[kind], anchor)
+    loaded, total, broken = image_status(page, tmp_path / "probe")
+    assert broken == "" and loaded == total
+    png = tmp_path / f"{shot}.png"
+    result = chromium(tmp_path / "profile", "--window-size=1280,3200",
+                      f"--screenshot={png}", page.as_uri())
+    assert result.returncode == 0 and png.is_file(), result.stderr[-2000:]
+    from PIL import Image
+
+    with Image.open(png) as image:
+        grey = image.convert("L").resize((64, 160))
+        lo, hi = grey.getextrema()
+        assert hi - lo > 100, "a blank page"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(png, SCREENSHOTS / png.name)

@@ -10,12 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from report_fixtures import parse
-from report_runs import REFERENCE, SWITCH, reps_sweep, switch_compare
+from report_runs import REFERENCE, SWITCH, brand_optimize, reps_sweep, switch_compare
 
-from sim import Scenario
-from sim.experiments.designs import OptimizeSpec, Stopping
-from sim.experiments.executors import SerialExecutor
-from sim.experiments.experiment import run_optimize
 from sim.report.experiment_report import write_experiment_report
 from sim.results.catalog import label
 
@@ -37,12 +33,7 @@ def sweep_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def optimize_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = Scenario().with_overrides({"name": "brand", "horizon_days": 60.0,
-                                      "warmup_days": 30.0, "replications": 3, "seed": 3})
-    spec = OptimizeSpec.build(base, "marketing.brand_share", 0.0, 1.0, "contribution",
-                              stopping=Stopping(3), points_per_round=3, refinements=1)
-    return write_experiment_report(run_optimize(spec, SerialExecutor()),
-                                   tmp_path_factory.mktemp("optimize"))
+    return write_experiment_report(brand_optimize(), tmp_path_factory.mktemp("optimize"))
 
 
 def svg_text(report: Path, figure: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.apps.workshop import attribution as at
 from sim.apps.workshop import export as ex
 from sim.apps.workshop import game as gm
 from sim.apps.workshop import logic as lg
@@ -32,7 +33,8 @@ def session():
                      "Blue team": start})
     game.run_debrief()
     return ex.Session(seed=3, comparisons=[ex.ComparisonRecord("Baseline", start, yours,
-                                                                comparison)], game=game)
+                                                                comparison)], game=game,
+                      attributions=[at.attribute_gap(game, "Red <team>", "Blue team")])
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +52,9 @@ def test_the_page_holds_the_choices_and_results(session, page):
     assert "Round 1 (days 0 to 91.25)" in page
     assert "Debrief: the long run" in page and esc(session.game.debrief.headline) in page
     assert "Reproducibility" in page and "Seed" in page
+    assert "Versus the leader" in page and "leader" in page
+    assert "Why the gap: Red &lt;team&gt; earns" in page
+    assert esc(session.attributions[0].sentence()) in page
 
 
 def test_the_page_is_self_contained(page):

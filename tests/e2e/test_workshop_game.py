@@ -104,17 +104,72 @@ def test_replays_are_causal_so_rounds_add_up(played):
         np.testing.assert_allclose(total, second.teams[team].contribution_to_date)
 
 
-def test_leaderboard_ranks_by_contribution_in_the_round(played):
+def test_leaderboard_ranks_by_contribution_and_shares_ranks_on_a_tie(played):
     board = played.results[-1].leaderboard
-    assert list(board["rank"]) == [1, 2, 3]
     assert board["contribution_round"].is_monotonic_decreasing
+    ranks = board.set_index("team")["rank"]
+    # B and C made the same choices: the same numbers, so one rank for both.
+    assert ranks["Team B"] == ranks["Team C"]
+    assert sorted(ranks) in ([1, 1, 3], [1, 2, 2])
     assert set(board["revenue_rank"]) <= {1, 2, 3}
+    leader = board.iloc[0]
+    assert leader["gap"] == 0.0 and leader["within_noise"]
     changes = board.set_index("team")["changes"]
     assert changes["Team A"] == "no change"
     assert "brand share 46% → 70%" in changes["Team B"]
     first = played.results[0].leaderboard.set_index("team")["changes"]
     assert first["Team A"] == "brand share 46% → 0%"
     assert gm.round_summary(played.results[0]).startswith("Round 1: ")
+    words = gm.versus_leader(board)
+    assert words[0] in ("leader", "joint leader")
+
+
+def test_teams_send_decisions_and_the_silent_keep_their_levers(baseline):
+    game = gm.Game(setup_of(baseline, rounds=2))
+    start = game.setup.start_levers
+    assert game.undecided() == ["Team A", "Team B"]
+    game.submit("Team A", start.with_changes(brand_share=0.3))
+    game.submit("Team A", start.with_changes(brand_share=0.1))  # changed its mind
+    assert game.undecided() == ["Team B"]
+    with pytest.raises(gm.GameError, match=r"sales\.reps cannot change"):
+        game.submit("Team B", start.with_changes(reps=3))
+    with pytest.raises(gm.GameError, match="no team"):
+        game.submit("Team Z", start)
+    result = game.play_round()
+    assert game.choices["Team A"] == [start.with_changes(brand_share=0.1)]
+    assert game.choices["Team B"] == [start]  # sent nothing: kept the starting plan
+    assert result.teams["Team A"].decided and not result.teams["Team B"].decided
+    assert game.decisions == {} and game.undecided() == ["Team A", "Team B"]
+
+
+def _values(**teams):
+    return {team: np.array(v, dtype=float) for team, v in teams.items()}
+
+
+def test_standing_says_who_is_within_noise():
+    clear = gm.standing(_values(A=[10, 11, 12], B=[5, 6, 7], C=[9.9, 11.2, 11.5]))
+    assert clear.order == ["A", "C", "B"] and clear.ranks == {"A": 1, "C": 2, "B": 3}
+    assert clear.close == ["A", "C"] and not clear.clear
+    tie = gm.standing(_values(A=[1, 2, 3], B=[1, 2, 3], C=[0, 0, 1]))
+    assert tie.tied == ["A", "B"] and tie.ranks["C"] == 3
+    assert gm.shared_ranks({"x": 2.0, "y": 2.0, "z": 1.0}) == {"x": 1, "y": 1, "z": 3}
+
+
+def _round(values):
+    teams = {name: gm.TeamRound(name, None, None, np.zeros_like(v), v)  # type: ignore[arg-type]
+             for name, v in values.items()}
+    return gm.RoundResult(1, 0.0, 91.25, teams, pd.DataFrame())
+
+
+def test_round_summary_is_honest_about_ties_and_noise():
+    tie = gm.round_summary(_round(_values(A=[1, 2, 3], B=[1, 2, 3])))
+    assert tie.startswith("Round 1: A and B tie for first place this quarter: the same "
+                          "contribution in every replication")
+    noise = gm.round_summary(_round(_values(A=[10, 11, 12], B=[9.9, 11.2, 11.5])))
+    assert "but B is within noise of it" in noise and "earns the most" in noise
+    clear = gm.round_summary(_round(_values(A=[10, 11, 12], B=[5, 6, 7])))
+    assert clear.startswith("Round 1: A earns the most contribution this quarter, +5")
+    assert "on B, the runner-up" in clear
 
 
 def test_game_state_after_the_last_round(played):
@@ -140,8 +195,10 @@ def test_debrief_replays_to_the_long_run_and_explains(played):
     # cutting brand erodes brand equity for months after the game
     assert table.loc["Team A", "brand_equity_long"] < table.loc["Team A", "brand_equity_game"]
     assert table.loc["Team A", "brand_equity_long"] < table.loc["Team B", "brand_equity_long"]
-    assert any(team in d.headline for team in played.setup.teams)
-    assert "1 year" in d.headline and "2 quarters" in d.headline
+    if table.loc["Team B", "rank_long"] == 1:  # B and C made the same choices: they tie
+        assert d.headline.startswith("Team B and Team C tie for first over 1 year")
+    else:
+        assert "Team A" in d.headline and "1 year" in d.headline
     assert sum(s.startswith("Team ") for s in d.sentences) == 3
     revenue = gm.long_run_revenue(d)
     assert set(revenue["scenario"]) == set(played.setup.teams)
@@ -153,27 +210,51 @@ def test_debrief_replays_to_the_long_run_and_explains(played):
         assert chart.to_dict()["config"]["legend"]["labelFontSize"] >= 16
 
 
-def test_debrief_text_names_a_reversal():
-    """A synthetic table where the short-run leader loses the long run."""
+class _Setup:
+    game_days, long_run_days = 182.5, 1095.0
+    start_levers = lg.Levers(2e6, 0.46, 0.5, 8, "revenue_commission", "pipeline", "defined")
+
+
+def _text(game_values, long_values, brand=None):
+    """The debrief's words for synthetic per-replication contributions."""
     game = gm.Game.__new__(gm.Game)
-    table = pd.DataFrame({
-        "team": ["B", "A"], "choices": ["kept the starting plan", "round 1: brand share 46% → 0%"],
-        "contribution_game": [1.0e6, 1.2e6], "revenue_game": [3e6, 3.1e6],
-        "contribution_long": [9.0e6, 7.0e6], "revenue_long": [3e7, 2.6e7],
-        "brand_equity_game": [0.46, 0.3], "brand_equity_long": [0.46, 0.05],
-        "rank_game": [2, 1], "rank_long": [1, 2]})
-
-    class _Setup:
-        game_days, long_run_days = 182.5, 1095.0
-        start_levers = lg.Levers(2e6, 0.46, 0.5, 8, "revenue_commission", "pipeline", "defined")
-
     start = _Setup.start_levers
     game.setup = _Setup()  # type: ignore[assignment]
-    game.choices = {"A": [start.with_changes(brand_share=0.0)], "B": [start]}
-    per_rep = {name: lg.Runs(name, None, 1, pd.DataFrame(  # type: ignore[arg-type]
-        {"replication": [0, 1, 2], "contribution": values}), pd.DataFrame(), pd.DataFrame())
-        for name, values in (("A", [7.0e6, 7.1e6, 6.9e6]), ("B", [9.0e6, 9.2e6, 8.8e6]))}
-    headline, sentences = gm._debrief_text(game, table, per_rep)
-    assert headline.startswith("A leads after 2 quarters (1.2 M contribution), but B wins "
-                               "over 3 years: 9 M vs 7 M")
+    brand = brand or {}
+    game.choices = {t: [start.with_changes(brand_share=brand.get(t, 0.46))]
+                    for t in game_values}
+    teams = list(game_values)
+    means_game = {t: float(np.mean(v)) for t, v in game_values.items()}
+    means_long = {t: float(np.mean(v)) for t, v in long_values.items()}
+    ranks_game, ranks_long = gm.shared_ranks(means_game), gm.shared_ranks(means_long)
+    table = pd.DataFrame({
+        "team": teams, "choices": ["kept the starting plan"] * len(teams),
+        "contribution_game": [means_game[t] for t in teams],
+        "contribution_long": [means_long[t] for t in teams],
+        "brand_equity_game": [0.4] * len(teams), "brand_equity_long": [0.3] * len(teams),
+        "rank_game": [ranks_game[t] for t in teams], "rank_long": [ranks_long[t] for t in teams],
+    }).sort_values(["rank_long", "rank_game"], kind="stable")
+    return gm._debrief_text(game, table, _values(**game_values), _values(**long_values))
+
+
+def test_debrief_text_names_a_reversal():
+    headline, sentences = _text({"A": [1.2e6, 1.25e6, 1.15e6], "B": [1.0e6, 1.02e6, 0.98e6]},
+                                {"A": [7.0e6, 7.1e6, 6.9e6], "B": [9.0e6, 9.2e6, 8.8e6]},
+                                brand={"A": 0.0})
+    assert headline.startswith("A leads after 2 quarters, but B wins over 3 years: 9 M vs 7 M")
     assert any(s.startswith("Why A fell behind: a brand cut") for s in sentences)
+
+
+def test_debrief_never_says_ahead_when_tied_or_within_noise():
+    clear = {"A": [10.0, 11.0, 12.0], "B": [5.0, 6.0, 7.0]}
+    headline, _ = _text(clear, clear)
+    assert "stays ahead" in headline  # a clear lead, both times
+    tied, sentences = _text(clear, {"A": [3.0, 4.0, 5.0], "B": [3.0, 4.0, 5.0]})
+    assert tied.startswith("A and B tie for first over 3 years") and "ahead" not in tied
+    assert any("joint 1st over 3 years" in s for s in sentences)
+    noisy, _ = _text(clear, {"A": [10.0, 11.0, 12.0], "B": [9.9, 11.2, 11.5]})
+    assert noisy.startswith("No team is clearly ahead over 3 years")
+    assert "stays ahead" not in noisy
+    close_then_clear, _ = _text({"A": [10.0, 11.0, 12.0], "B": [9.9, 11.2, 11.5]}, clear)
+    assert close_then_clear.startswith("After 2 quarters A and B are within noise of each "
+                                       "other; over 3 years A pulls clear")

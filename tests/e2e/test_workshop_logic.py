@@ -141,7 +141,7 @@ def _metrics(revenue_90d, revenue_1y, contribution, cycle=(30, 30, 30)):
     columns = {"revenue_90d": list(revenue_90d), "revenue_1y": list(revenue_1y),
                "contribution": list(contribution), "cycle_days_median": list(cycle)}
     for name in lg.COMPARE_METRICS:
-        columns.setdefault(name, [1.0, 2.0, 3.0])
+        columns.setdefault(name, [1.0, 2.0, 3.0][:len(columns["revenue_1y"])])
     return columns
 
 
@@ -261,3 +261,35 @@ def test_chart_tables_and_charts_build_without_a_browser(comparison):
                   *charts.funnel_charts(funnel)):
         spec = chart.to_dict()
         assert spec["config"]["axis"]["labelFontSize"] >= 16
+
+
+def test_a_first_look_with_one_replication_says_so():
+    base = _runs("b", **_metrics([1.0], [1.0e6], [5e5], (30,)))
+    yours = _runs("y", **_metrics([1.0], [0.9e6], [4e5], (31,)))
+    text = lg.compare(base, yours, lg.horizon("1 year")).takeaway
+    assert text.startswith("First look, one replication of each plan: over the first year "
+                           "your plan books 100 k less revenue than the baseline")
+    assert "CI" not in text
+
+
+def test_simulate_many_runs_side_by_side_with_the_same_numbers(baseline):
+    s = lg.scenario_for(baseline, lg.Levers.of(baseline), 30.0)
+    t = lg.scenario_for(baseline, lg.Levers.of(baseline).with_changes(brand_share=0.2), 30.0)
+    a, b = lg.simulate_many([(s, "a"), (t, "b")], 2, 11)
+    pd.testing.assert_frame_equal(a.per_replication, lg.simulate_runs(s, 2, 11, "a")
+                                  .per_replication)
+    pd.testing.assert_frame_equal(b.timeseries, lg.simulate_runs(t, 2, 11, "b").timeseries)
+    assert (a.label, b.label) == ("a", "b")
+    with pytest.raises(ValueError, match="labels must differ"):
+        lg.simulate_many([(s, "a"), (t, "a")], 2, 11)
+
+
+def test_likely_moves_change_one_lever_to_an_end_or_another_choice(baseline):
+    start = lg.Levers.of(baseline)
+    moves = lg.likely_moves(start)
+    assert all(len(lg.lever_changes(start, m)) == 1 for m in moves)
+    assert start.with_changes(brand_share=0.0) in moves
+    assert start.with_changes(reps=20) in moves
+    plans = {m.sales_plan for m in moves} - {start.sales_plan}
+    assert plans == set(lg.SALES_PLANS) - {start.sales_plan}
+    assert len(lg.likely_moves(start, ["alignment_stage"])) == len(lg.ALIGNMENT_STAGES) - 1

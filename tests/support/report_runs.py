@@ -9,10 +9,17 @@ replications with their weekly series and deals, paired differences.
 from __future__ import annotations
 
 from sim import Scenario
-from sim.experiments.designs import CompareSpec, Stopping, SweepSpec, parse_vary
+from sim.experiments.designs import CompareSpec, OptimizeSpec, Stopping, SweepSpec, parse_vary
 from sim.experiments.details import Details, replay_details
 from sim.experiments.executors import SerialExecutor
-from sim.experiments.experiment import CompareResult, SweepResult, run_compare, run_sweep
+from sim.experiments.experiment import (
+    CompareResult,
+    OptimizeResult,
+    SweepResult,
+    run_compare,
+    run_optimize,
+    run_sweep,
+)
 
 # Long names on purpose: the text and the figures must not cut them.
 REFERENCE = "alignment-defined-revenue-commission"
@@ -46,3 +53,12 @@ def reps_sweep(replications: int = REPLICATIONS) -> SweepResult:
     spec = SweepSpec.build(base, [parse_vary("sales.reps=4,6,8")],
                            stopping=Stopping(replications, objective="contribution"))
     return run_sweep(spec, SerialExecutor())
+
+
+def brand_optimize() -> OptimizeResult:
+    """The brand share for the most contribution over 60 days: 3 values, one refinement."""
+    base = short_scenario("brand", horizon_days=60.0)
+    spec = OptimizeSpec.build(base, "marketing.brand_share", 0.0, 1.0, "contribution",
+                              stopping=Stopping(REPLICATIONS), points_per_round=3,
+                              refinements=1)
+    return run_optimize(spec, SerialExecutor())

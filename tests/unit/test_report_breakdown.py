@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from report_fixtures import tiny_run
 
+from sim.model.records import Source
 from sim.report import breakdown as bd
 
 
@@ -38,7 +39,7 @@ def test_groups_follow_the_scenario_and_the_win_rate_counts_closed_deals(run, ta
     segments = [g.name for g in run.scenario.leads.segments]
     wide = bd.breakdown_wide(table, "segment")
     assert list(wide["group"]) == segments
-    assert list(bd.breakdown_wide(table, "source")["group"]) == ["organic", "promotion"]
+    assert list(bd.breakdown_wide(table, "source")["group"]) == [s.name.lower() for s in Source]
     leads = run.leads[run.leads["segment"] == segments[0]]
     rates = []
     for _, mine in leads.groupby("replication"):

@@ -184,3 +184,19 @@ def test_pareto_front_holds_no_dominated_plan() -> None:
                 out.candidates[i].metric_mean("contribution"))
         assert not any(x2 >= x and y2 >= y and (x2 > x or y2 > y) for x2, y2 in points)
     assert not math.isnan(points[0][0])
+
+
+def test_on_a_flat_objective_every_finalist_is_as_good_but_one_over_the_budget() -> None:
+    # Every plan gives the same outcomes (the luck is common): no finalist is detectably
+    # worse than the best, except today's plan, which breaks the budget and is no answer.
+    budget = parse_budget("a + b <= 1")
+    problem = LeverProblem((Lever("a", 0, 1), Lever("b", 0, 1)), "contribution", "max",
+                           budget=budget, trials=12, seed=8, top=3,
+                           reference={"a": 0.9, "b": 0.9})
+    out = optimize_levers(problem, toy(lambda p: 1.0, sd=1.0), 4, 8)
+    assert out.best_plan is not None and not out.best_plan.is_reference
+    others = [f for f in out.finalists if not f.is_reference]
+    assert len(others) == 3 and all(f.not_worse for f in others)
+    (today,) = [f for f in out.finalists if f.is_reference]
+    assert not budget.met(today.plan) and not today.not_worse
+    assert today.difference == 0  # as good, yet not an answer

@@ -47,7 +47,8 @@ class Answer:
         refined: to the refined comparison.
         more: from a click on "More replications" to its comparison (``None``: not clicked).
         first_n: paired replications in the first answer.
-        computed: replications the engine computed for it (cache hits not counted).
+        computed: replications the engine computed while this person waited (cache hits
+            not counted; with several people at once, everybody's).
     """
 
     first: float
@@ -65,12 +66,14 @@ class HorizonLatency:
         horizon: the horizon's label.
         alone: one person's lever change.
         together: each person's when several move a lever at once.
+        together_computed: replications computed for them all.
         cached: seconds to redraw levers already computed (nothing simulated).
     """
 
     horizon: str
     alone: Answer
     together: list[Answer]
+    together_computed: int
     cached: float
 
 
@@ -166,11 +169,13 @@ def measure(engine: Engine, users: int = 4, horizons: Sequence[str] | None = Non
 
         alone = lever_change(engine, "alone", base_h, fresh(), h, more=True)
         scenarios = [fresh() for _ in range(users)]
+        before = engine.stats().computed
         together = at_once(engine, base_h, scenarios, h)
+        together_computed = engine.stats().computed - before
         again = time.perf_counter()
         draw(engine, base_h, scenarios[0], lg.REFINED_REPLICATIONS, h)
         cached = time.perf_counter() - again
-        result = HorizonLatency(h.label, alone, together, cached)
+        result = HorizonLatency(h.label, alone, together, together_computed, cached)
         out.append(result)
         if progress:
             print(table([result]), flush=True)

@@ -11,7 +11,10 @@ functions return. The flow of the comparison screen:
    preset's plan before, so a cut in brand shows its transient).
 3. :func:`simulate_runs` runs replications ``0 .. n-1`` of one seed through
    the replication runner the command line uses
-   (:func:`sim.experiments.runner.run_replications`), and :func:`compare` pairs
+   (:func:`sim.experiments.runner.run_replications`; :func:`simulate_many` runs
+   several scenarios side by side, and the app's simulation service,
+   :mod:`sim.apps.workshop.engine`, hands it replications computed earlier
+   through :class:`StoredResults`), and :func:`compare` pairs
    "yours" with the baseline replication by replication
    (:func:`sim.experiments.statistics.paired_difference`): common random
    numbers, so the 95% CI of each paired difference measures the levers, not
@@ -233,6 +236,29 @@ class Levers:
     def with_changes(self, **changes: Any) -> Levers:
         """A copy with some levers changed."""
         return replace(self, **changes)
+
+
+def likely_moves(levers: Levers, names: Iterable[str] | None = None) -> list[Levers]:
+    """The moves a room makes first from a plan: one lever at a time, to an end or a choice.
+
+    Each lever alone to either end of its range or to each other choice (brand
+    share to 0%, another incentive plan, another stage...). The app runs them
+    ahead, in the background, so those moves answer at once.
+    """
+    chosen = set(LEVER_SPECS) if names is None else set(names)
+    out = []
+    for spec in LEVERS:
+        if spec.name not in chosen:
+            continue
+        current = getattr(levers, spec.name)
+        if spec.kind == "choice":
+            values: tuple[Any, ...] = tuple(c for c in spec.choices if c != current)
+        else:
+            ends = (int(spec.low), int(spec.high)) if spec.kind == "count" else (
+                spec.low, spec.high)
+            values = tuple(v for v in ends if v != current)
+        out += [levers.with_changes(**{spec.name: v}) for v in values]
+    return out
 
 
 def lever_text(name: str, value: Any) -> str:

@@ -312,10 +312,9 @@ def compare_sidebar() -> tuple[lg.Preset, lg.Levers]:
 
 
 @dataclass(frozen=True)
-class View:
-    """A comparison as the page draws it: the numbers and every chart's spec."""
+class ChartSpecs:
+    """A comparison's charts as the page draws them (Vega-Lite specs)."""
 
-    comparison: lg.Comparison
     revenue: dict[str, Any]
     cycle: dict[str, Any]
     steps: dict[str, Any]
@@ -323,22 +322,31 @@ class View:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def comparison_view(base_key: str, yours_key: str, n: int, horizon_label: str,
-                    _base: Scenario, _yours: Scenario) -> View:
+def comparison_of(base_key: str, yours_key: str, n: int, horizon_label: str,
+                  _base: Scenario, _yours: Scenario) -> lg.Comparison:
     """Baseline vs yours on ``n`` paired replications, built once for everybody who looks.
 
     The keys are the scenarios' fingerprints; the scenarios themselves (not
     hashed by the cache) say what to assemble.
     """
     del base_key, yours_key
-    h = lg.horizon(horizon_label)
-    comparison = lg.compare(engine().runs(_base, SEED, n, lg.BASELINE_LABEL),
-                            engine().runs(_yours, SEED, n, lg.YOURS_LABEL), h)
-    runs = [comparison.baseline, comparison.yours]
+    return lg.compare(engine().runs(_base, SEED, n, lg.BASELINE_LABEL),
+                      engine().runs(_yours, SEED, n, lg.YOURS_LABEL), lg.horizon(horizon_label))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def charts_of(base_key: str, yours_key: str, n: int, horizon_label: str,
+              _comparison: lg.Comparison) -> ChartSpecs:
+    """The comparison's charts, built once for everybody who looks.
+
+    The keys are those of :func:`comparison_of`.
+    """
+    del base_key, yours_key, n, horizon_label
+    runs = [_comparison.baseline, _comparison.yours]
     steps, leaks = charts.funnel_charts(lg.funnel_rows(runs))
-    return View(comparison, charts.spec(charts.revenue_chart(lg.revenue_over_time(runs))),
-                charts.spec(charts.cycle_chart(lg.cycle_rows(runs))), charts.spec(steps),
-                charts.spec(leaks))
+    return ChartSpecs(charts.spec(charts.revenue_chart(lg.revenue_over_time(runs))),
+                      charts.spec(charts.cycle_chart(lg.cycle_rows(runs))), charts.spec(steps),
+                      charts.spec(leaks))
 
 
 def paired_ready(base: Scenario, yours: Scenario) -> int:
@@ -393,24 +401,26 @@ def compare_screen() -> None:
     if ready == 0:
         compare_waiting(h, target)
     else:
-        view = comparison_view(fingerprint(base), fingerprint(yours), ready, h.label, base,
-                               yours)
-        record = ex.ComparisonRecord(preset.title, base_preset.levers, levers, view.comparison)
+        keys = (fingerprint(base), fingerprint(yours), ready, h.label)
+        comparison = comparison_of(*keys, base, yours)
+        record = ex.ComparisonRecord(preset.title, base_preset.levers, levers, comparison)
         st.session_state.last_comparison = record
-        st.session_state.last_view = view
         if keep:
             session().comparisons.append(record)
             st.toast(f"Kept: comparison {len(session().comparisons)} of this session.")
-        status = (f"{ready} replications of each plan" if ready >= target else
-                  f"{ready} of {target} replications of each plan so far (refining; the page "
-                  f"updates by itself)")
+        status = (f"{ready} replications of each plan over {h.label}" if ready >= target else
+                  f"{ready} of {target} replications of each plan over {h.label} so far "
+                  f"(refining; the page updates by itself)")
         with st.container(key="status"):
             st.caption(f"{status}, common random numbers (seed {SEED}) · changes vs baseline: "
                        f"{', '.join(lg.lever_changes(base_preset.levers, levers)) or 'none'}"
                        + (f" · preset: {preset.title}" if preset.key != lg.BASELINE_KEY
                           else ""))
-        draw_view(view)
+        # The numbers first: the browser shows them while the charts are built.
+        draw_numbers(comparison)
+        draw_charts(charts_of(*keys, comparison))
     if ready < target:
+        engine().withdraw(f"{client()}:ahead")  # what was likely next before this move
         refresh_until(base, yours, target, ready)
     else:
         look_ahead(preset, levers, h)
@@ -421,9 +431,9 @@ def compare_waiting(h: lg.Horizon, target: int) -> None:
     with st.container(key="status"):
         st.caption(f"Simulating your plan over {h.label}: the first replications are on their "
                    f"way ({target} to come)...")
-    view: View | None = st.session_state.get("last_view")
-    if view is not None:
-        takeaway_box(f"Updating... (shown: {view.comparison.takeaway})", "takeaway_stale",
+    record: ex.ComparisonRecord | None = st.session_state.get("last_comparison")
+    if record is not None:
+        takeaway_box(f"Updating... (shown: {record.comparison.takeaway})", "takeaway_stale",
                      "stale")
 
 
@@ -445,29 +455,37 @@ def refresh_until(base: Scenario, yours: Scenario, target: int, drawn: int) -> N
 
 
 def look_ahead(preset: lg.Preset, levers: lg.Levers, h: lg.Horizon) -> None:
-    """With the answer complete, start the same levers at the other horizons in the background.
+    """With the answer complete, run what the room will likely ask next, in the background.
 
-    A spare worker only (background work never takes the last one): switching the
-    horizon then often finds its first replications ready.
+    The same levers at the other horizons (the first replications of each plan:
+    switching the horizon answers at once), then each lever moved alone to the end
+    of its range or to another choice (:func:`sim.apps.workshop.logic.likely_moves`),
+    a first replication each. A spare worker only: background work never takes
+    the last one, so it never delays a lever change's first replication.
     """
     others = [other for other in lg.HORIZONS if other.label != h.label]
-    engine().want(f"{client()}:ahead", [
-        Want(lg.scenario_for(preset.scenario, levers, other.days), SEED, engine().workers)
-        for other in others], BACKGROUND)
+    wants = [Want(lg.scenario_for(preset.scenario, levers, other.days), SEED, engine().workers)
+             for other in others]
+    wants += [Want(lg.scenario_for(preset.scenario, move, h.days), SEED, 1)
+              for move in lg.likely_moves(levers)]
+    engine().want(f"{client()}:ahead", wants, BACKGROUND)
 
 
-def draw_view(view: View) -> None:
-    """The takeaway, the big numbers, who wins at each horizon and the charts."""
-    comparison = view.comparison
+def draw_numbers(comparison: lg.Comparison) -> None:
+    """The takeaway, the big numbers and who wins at each horizon."""
     takeaway_box(comparison.takeaway, "takeaway")
     metric_cards(comparison)
     horizon_table(comparison)
+
+
+def draw_charts(specs: ChartSpecs) -> None:
+    """Revenue over time, cycle time, the funnel and its leaks."""
     left, right = st.columns(2)
-    chart(view.revenue, left)
-    chart(view.cycle, right)
+    chart(specs.revenue, left)
+    chart(specs.cycle, right)
     left, right = st.columns(2)
-    chart(view.steps, left)
-    chart(view.leaks, right)
+    chart(specs.steps, left)
+    chart(specs.leaks, right)
 
 
 def metric_cards(comparison: lg.Comparison) -> None:

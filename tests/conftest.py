@@ -7,7 +7,9 @@ Tiers (``pytest -m unit``, ``-m validation`` ...):
   serial == parallel, published calibration figures;
 - ``behaviour``: direction of effects and the stylized facts, with CIs over replications;
 - ``regression``: stored results of fixed seeds that must not change;
-- ``e2e``: the command line, reports, the workshop and every scenario file, end to end.
+- ``e2e``: the command line, reports, the workshop and every scenario file, end to end;
+- ``reliability``: adversarial input, hostile names, killed processes, a gated server:
+  exit 0 or one line, nothing outside the results folder, nothing lost (issue 17).
 
 ``make test-fast`` runs the unit tier and the validation tests marked ``smoke``.
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parent
-TIERS = ("unit", "validation", "behaviour", "regression", "e2e")
+TIERS = ("unit", "validation", "behaviour", "regression", "e2e", "reliability")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

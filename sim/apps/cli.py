@@ -165,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
 
+    dia = sub.add_parser("diagnose", help="answer the alignment questionnaire and write a "
+                         "scenario file of your company (asks in the terminal without a file)")
+    dia.add_argument("answers", type=Path, nargs="?", default=None,
+                     help="YAML file of answers, statement: score 1-5 (default: ask)")
+    dia.add_argument("--out", type=Path, default=Path("my-company.yaml"),
+                     help="scenario file to write (default my-company.yaml)")
+
     wks = sub.add_parser("workshop", help="start the workshop app for trainers (a web page)")
     wks.add_argument("--host", default="127.0.0.1",
                      help="address to listen on (default 127.0.0.1: this machine only; "
@@ -338,6 +345,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 f"days, {scenario.replications} replications, {len(scenario.timeline)} "
                 "timeline changes)", one_line=True))
     return 0
+
+
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    """The alignment diagnostic (:mod:`sim.apps.diagnose_cli`)."""
+    from sim.apps.diagnose_cli import cmd_diagnose as diagnose
+
+    return diagnose(args)
 
 
 def cmd_schema(_: argparse.Namespace) -> int:
@@ -730,17 +744,21 @@ def _execute(args: argparse.Namespace, spec: Spec | DecisionSpec, execution: Exe
         # The store keeps metrics only: a comparison's over-time views come from its
         # first replications replayed with the same seeds (sim.experiments.details).
         details = None
-        if isinstance(result, CompareResult):
-            details = replay_details(result, executor, progress=show)
+        halted: BaseException | None = None
+        try:
+            if isinstance(result, CompareResult):
+                details = replay_details(result, executor, progress=show)
+                _close_progress(show)
+            # Drawn from the finished tables (and the replayed replications).
+            report = write_experiment_report(result, store.folder, store.manifest, details)
+        except KeyboardInterrupt as interrupted:
             _close_progress(show)
-    # Drawn from the finished tables (and the replayed replications).
-    try:
-        report = write_experiment_report(result, store.folder, store.manifest, details)
-    except KeyboardInterrupt as stop:
+            halted = interrupted
+    if halted is not None:
         print(plain(f"interrupted while writing the report: every table is complete in "
                     f"{store.folder}; the report was not written (write it with: {program()} "
                     f"{spec.command} --resume {store.folder})", one_line=True), file=sys.stderr)
-        return exit_code(stop)
+        return exit_code(halted)
     if args.json:
         print(dumps(result.to_json()))
     elif not args.quiet:
@@ -762,7 +780,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep,
                 "optimize": cmd_optimize, "sensitivity": cmd_sensitivity,
                 "validate": cmd_validate, "schema": cmd_schema,
-                "workshop": cmd_workshop}
+                "workshop": cmd_workshop, "diagnose": cmd_diagnose}
     from sim.apps.signals import exit_code, terminate_as_interrupt
     from sim.apps.terminal import plain
 

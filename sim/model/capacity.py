@@ -18,8 +18,10 @@ Rules (MODEL.md, capacity over time):
   hires join ``hiring_lag_days`` later (paid from the day they join) and ramp.
 * A fall cancels hires not yet joined first (the latest first), then the reps
   who joined last leave on the step's day, with no replacement.
-* Each rep's tenure is exponential with the annual attrition rate of the plan
-  in force when they join; a rep who leaves this way is replaced
+* Reps leave at the annual attrition rate of the plan in force each day (an
+  exponential tenure when the rate is constant; a rate that changes on the
+  timeline, or from today's plan on day 0, changes the hazard from then on);
+  a rep who leaves this way is replaced
   ``replacement_lag_days`` later by a new hire, who ramps.
 * Ramp: a rep with ``slots`` slots and ``ramp_days`` of ramp has
   :func:`ramp_slots` slots ``d`` days after joining: one slot on day 0 and one
@@ -121,6 +123,30 @@ def starting_team(periods: Sequence[tuple[float, ResolvedScenario]]) -> int:
     return [s for start, s in periods if start <= 0.0 or start == periods[0][0]][-1].sales.reps
 
 
+def attrition_day(u: float, join: float, periods: Sequence[tuple[float, ResolvedScenario]]
+                  ) -> float:
+    """The day a rep who joined on ``join`` leaves by attrition, from a uniform ``u``.
+
+    The hazard is ``attrition_annual / 365`` a day under the plan in force
+    each day: the rep leaves once the hazard integrated from ``join`` reaches
+    ``-log(1 - u)``. With one rate throughout this is ``join +``
+    :func:`tenure_days`; ``inf`` if the rate is 0 from some day on and the
+    hazard never gets there.
+    """
+    need = -math.log1p(-u)
+    bounds = [start for start, _ in periods[1:]] + [math.inf]
+    for (start, plan), end in zip(periods, bounds, strict=True):
+        lo = max(start, join)
+        if end <= lo:
+            continue
+        rate = plan.sales.staffing.attrition_annual / 365.0
+        if rate > 0 and need <= rate * (end - lo):
+            return lo + need / rate
+        if rate > 0:
+            need -= rate * (end - lo)
+    return math.inf
+
+
 def has_dynamics(periods: Sequence[tuple[float, ResolvedScenario]]) -> bool:
     """Whether the headcount can change during the run (a later step or attrition)."""
     first = starting_team(periods)
@@ -161,9 +187,9 @@ def staffing_plan(
         s = plan_at(join).sales.staffing
         spell = Spell(len(spells), join, ramp_days=s.ramp_days if ramp else 0.0)
         spells.append(spell)
-        tenure = tenure_days(draw(), s.attrition_annual)
-        if join + tenure < horizon:
-            heapq.heappush(due, (join + tenure, 0, spell.rep))
+        leave = attrition_day(draw(), join, periods)
+        if leave < horizon:
+            heapq.heappush(due, (leave, 0, spell.rep))
 
     team = starting_team(periods)
     for _ in range(team):

@@ -532,3 +532,48 @@ def targeted_quality(quality: ArrayLike, gain: float, learned: float) -> FloatAr
     q = np.asarray(quality, dtype=np.float64)
     out: FloatArray = 1.0 - (1.0 - q) * (1.0 - gain * learned)
     return out
+
+
+def reviewed_brand_share(
+    days: np.ndarray, planned: FloatArray, target: float, review_days: float, lag_days: float,
+    step: float,
+) -> tuple[FloatArray, list[tuple[float, float]]]:
+    """Brand share day by day when periodic reviews move it toward a target.
+
+    Reviews fall on days ``review_days, 2 x review_days, ...``. At each, the
+    leadership decides to close ``step`` of the gap between the target and
+    the share it has already decided on (pending decisions included, so it
+    never overshoots); the decision takes effect ``lag_days`` later and adds
+    to the planned share from then on (a planned change on the timeline still
+    moves the share). Days before 0 keep the planned share.
+
+    Args:
+        days: day numbers, one per entry of ``planned``.
+        planned: the plan's brand share on each day.
+        target: the share the evidence points to.
+        review_days: days between reviews.
+        lag_days: days from a decision to the new share in force.
+        step: share of the gap closed per decision, 0-1.
+
+    Returns:
+        The share in force each day (within [0, 1]), and the moves as
+        ``(day in force, change of share)``.
+    """
+    share = np.array(planned, dtype=np.float64)
+    moves: list[tuple[float, float]] = []
+    if days.size == 0 or step <= 0.0:
+        return share, moves
+    last = float(days[-1])
+    decided = 0.0  # the adjustment decided so far
+    review = review_days
+    while review <= last:
+        i = int(np.clip(np.searchsorted(days, review), 0, days.size - 1))
+        change = step * (target - (float(planned[i]) + decided))
+        decided += change
+        effective = review + lag_days
+        if change != 0.0 and effective <= last:
+            moves.append((effective, change))
+            share[days >= effective] += change
+        review += review_days
+    clipped: FloatArray = np.clip(share, 0.0, 1.0)
+    return clipped, moves

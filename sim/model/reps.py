@@ -43,7 +43,17 @@ class RepPool:
     event per waiting lead.
 
     The pool also integrates busy slots over time (from ``count_from`` on) for
-    the utilisation metric.
+    the utilisation metric, and, with capacity over time, open slots too.
+
+    Args:
+        env: the simulation environment.
+        reps: number of reps (with capacity over time, every rep of the run,
+            each closed until they join).
+        slots: a fully productive rep's slots.
+        on_expired: told of each waiting lead whose window closed.
+        count_from: the day the integrals start.
+        dynamic: capacity over time: reps join (:meth:`open_slots`) and leave
+            (:meth:`leave`), and each lead held is a :class:`Seat`.
     """
 
     def __init__(

@@ -19,6 +19,7 @@ from sim.model.mechanisms import (
     hand_raiser_rate,
     promotion_drift,
     retention_per_day,
+    reviewed_brand_share,
     saturated_stock,
     steady_state_stock,
 )
@@ -41,6 +42,9 @@ class SpendPlan:
         content_spend: spend on sales content per day (``marketing.content``),
             taken before the brand/promotion split; all zero when off.
         content_library: saturated content stock, in [0, 1].
+        leadership_cost: cost per day of who moves the split
+            (``alignment.leadership``): the revenue leader's pay, or two heads'
+            friction on the days their moves take effect; all zero without reviews.
     """
 
     start_day: int
@@ -53,6 +57,7 @@ class SpendPlan:
     hand_raiser_rate: FloatArray
     content_spend: FloatArray
     content_library: FloatArray
+    leadership_cost: FloatArray
 
     @property
     def days(self) -> np.ndarray:
@@ -68,6 +73,12 @@ class SpendPlan:
         """The saturated content library on the day containing time ``t``."""
         i = min(max(math.floor(t) - self.start_day, 0), self.content_library.size - 1)
         return float(self.content_library[i])
+
+    def leadership_cost_between(self, start: float, end: float) -> float:
+        """Cost of who moves the split over ``[start, end)``, counting part days pro rata."""
+        lo = self.days.astype(float)
+        overlap = np.clip(np.minimum(lo + 1.0, end) - np.maximum(lo, start), 0.0, 1.0)
+        return float(np.dot(self.leadership_cost, overlap))
 
     def spend_between(self, start: float, end: float) -> float:
         """Total marketing spend over ``[start, end)``, counting part days pro rata."""
@@ -124,7 +135,10 @@ def build_spend_plan(periods: list[tuple[float, ResolvedScenario]], end_day: flo
         return daily
 
     budget = per_day(lambda s: s.marketing.annual_budget) / 365.0
-    share = per_day(lambda s: s.marketing.brand_share) * (1.0 - _tilt(per_day, days))
+    planned_share = per_day(lambda s: s.marketing.brand_share)
+    leadership_cost = _leadership(periods, days, planned_share, per_day(
+        lambda s: s.marketing.annual_budget))
+    share = planned_share * (1.0 - _tilt(per_day, days))
     before = days < 0
     budget[before] = prior_budget / 365.0
     share[before] = prior_share
@@ -163,8 +177,37 @@ def build_spend_plan(periods: list[tuple[float, ResolvedScenario]], end_day: flo
         per_day(lambda s: s.leads.hand_raisers.brand_gain),
         per_day(lambda s: s.leads.hand_raisers.promotion_gain))
     return SpendPlan(start_day, brand_spend, promo_spend, equity, promo_effect, organic, promo,
-                     hand, content_spend, _content_library(periods, which, content_spend))
+                     hand, content_spend, _content_library(periods, which, content_spend),
+                     leadership_cost)
 
+
+def _leadership(periods: list[tuple[float, ResolvedScenario]], days: np.ndarray,
+                planned_share: FloatArray, annual_budget: FloatArray) -> FloatArray:
+    """Apply the reviews of the split to ``planned_share`` in place; return their daily cost.
+
+    The leadership in force on day 0 (the plan under test) runs the reviews
+    (:func:`sim.model.mechanisms.reviewed_brand_share`) from day 0 on.
+    """
+    cost = np.zeros(days.size)
+    starts = [start for start, _ in periods]
+    lead = periods[max(bisect.bisect_right(starts, 0.0) - 1, 0)][1].alignment.leadership
+    if lead.mode == "none":
+        return cost
+    one = lead.mode == "one_leader"
+    after = days >= 0
+    governed, moves = reviewed_brand_share(
+        days[after], planned_share[after], lead.target_brand_share, lead.review_days,
+        lead.one_leader_lag_days if one else lead.two_heads_lag_days,
+        lead.one_leader_step if one else lead.two_heads_step)
+    planned_share[after] = governed
+    if one:
+        cost[after] = lead.leader_annual_cost / 365.0
+    else:
+        for day, change in moves:  # friction on the budget moved, when the move lands
+            i = int(np.searchsorted(days, math.ceil(day)))
+            if i < days.size:
+                cost[i] += lead.two_heads_friction * abs(change) * annual_budget[i]
+    return cost
 
 def _content_library(periods: list[tuple[float, ResolvedScenario]], which: np.ndarray,
                      content_spend: FloatArray) -> FloatArray:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from sim.report import tables as tb
 from sim.report.common import SEEDING, files_html, reproducibility_html, resolved
 from sim.report.decision import compare_decision, shown_verdict
 from sim.report.files import REPORT, ReportFiles, atomic_folder
-from sim.report.format import fmt, fmt_ci, fmt_horizon, fmt_range, in_sentence
+from sim.report.format import fmt, fmt_ci, fmt_horizon, fmt_range
 from sim.report.windows import same_as_whole
 from sim.results.catalog import CATALOG, describe
 from sim.scenario.schema import Scenario
@@ -41,8 +42,6 @@ KEY_METRICS: tuple[str, ...] = (
     "mean_discount", "cycle_days_median", "first_response_hours_median",
     "lost_never_contacted", "total_cost",
 )
-# The few metrics of the executive one-pager, after the objective.
-HEADLINE_METRICS: tuple[str, ...] = ("revenue", "contribution", "roi", "cycle_days_median")
 
 
 def write_compare_report(
@@ -139,32 +138,26 @@ def write_compare_report(
     return out_dir / REPORT
 
 
+@dataclass(frozen=True)
 class _Inputs:
-    """What a comparison report is drawn from, gathered once."""
+    """What a comparison report is drawn from, gathered once (see :func:`write_compare_report`)."""
 
-    def __init__(self, names: list[str], reference: str, horizon: float,
-                 per_rep: pd.DataFrame, differences: pd.DataFrame,
-                 timeseries: pd.DataFrame | None, scenarios: Mapping[str, Scenario] | None,
-                 won_deals: pd.DataFrame | None, first_responses: pd.DataFrame | None,
-                 leads: pd.DataFrame | None, seed: int | None,
-                 manifest: dict[str, Any] | None, objective: str, overrides: list[str],
-                 probability: Mapping[str, float] | None, detail_note: str | None) -> None:
-        self.names = names
-        self.reference = reference
-        self.horizon = horizon
-        self.per_rep = per_rep
-        self.differences = differences
-        self.timeseries = timeseries
-        self.scenarios = scenarios
-        self.won_deals = won_deals
-        self.first_responses = first_responses
-        self.leads = leads
-        self.seed = seed
-        self.manifest = manifest
-        self.objective = objective
-        self.overrides = overrides
-        self.probability = probability
-        self.detail_note = detail_note
+    names: list[str]
+    reference: str
+    horizon: float
+    per_rep: pd.DataFrame
+    differences: pd.DataFrame
+    timeseries: pd.DataFrame | None
+    scenarios: Mapping[str, Scenario] | None
+    won_deals: pd.DataFrame | None
+    first_responses: pd.DataFrame | None
+    leads: pd.DataFrame | None
+    seed: int | None
+    manifest: dict[str, Any] | None
+    objective: str
+    overrides: list[str]
+    probability: Mapping[str, float] | None
+    detail_note: str | None
 
     @property
     def n_reps(self) -> int:
@@ -324,7 +317,8 @@ def _one_pager(files: ReportFiles, x: _Inputs) -> str:
     decision = compare_decision(x.differences, x.reference, objective, x.n_reps,
                                 x.horizon if math.isfinite(x.horizon) else None, x.probability)
     body = h.decision_html(decision.choice, decision.gain, decision.certainty, decision.clear)
-    headline = [objective, *(m for m in HEADLINE_METRICS if m != objective)]
+    # The few metrics of the one-pager: the objective, then the run report's headline four.
+    headline = [objective, *(m for m in tb.HEADLINE_METRICS if m != objective)]
     rows = []
     for _, r in x.differences[x.differences["metric"].isin(headline)].iterrows():
         meta = describe(str(r["metric"]))
@@ -534,63 +528,6 @@ def winners_table(summary: pd.DataFrame, differences: pd.DataFrame, reference: s
                      "clear": "yes" if clear else "no", "better": meta.direction})
     return pd.DataFrame(rows, columns=["metric", "label", "best", "best_mean", "clear",
                                        "better"])
-
-
-def verdict_sentences(winners: pd.DataFrame, differences: pd.DataFrame,
-                      reference: str, metrics: Sequence[str] = HEADLINE_METRICS) -> list[str]:
-    """Plain sentences: each scenario's clear gains and losses vs the reference.
-
-    Only ``metrics`` are named (a few, not a list of a dozen); a change in a
-    metric with no better direction, or in a count of lost leads, is told as a
-    change rather than a gain or a loss (:func:`sim.report.decision.shown_verdict`).
-    """
-    texts = []
-    by_scenario: list[tuple[str, pd.DataFrame]] = [] if differences.empty else [
-        (str(scenario), block) for scenario, block in differences.groupby("scenario", sort=False)]
-    for scenario, block in by_scenario:
-        gains, losses, changes, ties = [], [], [], []
-        for _, row in block.iterrows():
-            metric = str(row["metric"])
-            if metric not in metrics:
-                continue
-            meta = describe(metric)
-            diff = fmt_ci(row["mean_diff"], row["ci_low"], row["ci_high"], meta.kind, signed=True)
-            text = f"{in_sentence(meta.label)} {diff}"
-            verdict = shown_verdict(metric, row["mean_diff"], row["ci_low"], row["ci_high"])
-            if verdict == "better":
-                gains.append(text)
-            elif verdict == "worse":
-                losses.append(text)
-            elif verdict in ("higher", "lower", "more", "fewer"):
-                changes.append(text)
-            else:
-                ties.append(in_sentence(meta.label))
-        parts = [f"Against '{reference}', '{scenario}'"]
-        parts.append(f"is better on {_join(gains)}" if gains else "is better on nothing clear")
-        if losses:
-            parts.append(f"and worse on {_join(losses)}")
-        sentence = " ".join(parts) + "."
-        if changes:
-            sentence += f" It changes {_join(changes)}."
-        if ties:
-            sentence += f" No clear difference in {_join(ties)}."
-        texts.append(sentence)
-    clear = winners[winners["clear"] == "yes"] if not winners.empty else winners
-    if not clear.empty:
-        clear = clear[clear["metric"].isin(metrics)]
-    if not clear.empty:
-        wins = clear.groupby("best", sort=False)["label"].apply(
-            lambda s: _join([in_sentence(x) for x in s]))
-        texts.append("Clear winners: " + "; ".join(
-            f"'{name}' on {what}" for name, what in wins.items()) + ".")
-    return texts
-
-
-def _join(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _differences_rows(differences: pd.DataFrame) -> pd.DataFrame:

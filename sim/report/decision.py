@@ -328,8 +328,9 @@ def optimum_decision(key_values: Mapping[str, float], objective: str, best_mean:
         versus: the gain over today's values (or the point evaluated nearest
             them); ``None`` when they are not known.
         horizon_days: the horizon, named in the sentences.
-        probability: the probability that the best value is best (e.g. the
-            share of bootstrap resamples in which it wins), shown as given.
+        probability: the share of bootstrap resamples of the replications in
+            which the best value wins (an estimate of the probability that it is
+            the best value evaluated), shown as given.
     """
     meta = describe(objective)
     label = in_sentence(meta.label)
@@ -354,7 +355,8 @@ def optimum_decision(key_values: Mapping[str, float], objective: str, best_mean:
                  f"(paired 95% CI "
                  f"{fmt_range(versus.ci_low, versus.ci_high, meta.kind, signed=True)}).")
     ranges = "The ranges cover the luck of the draw, not uncertain assumptions."
-    certainty = _probability_text(probability, f"{at} is the best value evaluated")
+    certainty = _probability_text(probability, f"{at} is the best value evaluated (the share "
+                                  "of bootstrap resamples of the replications in which it wins)")
     return Decision(choice, gain, ranges if certainty is None else f"{certainty} {ranges}",
                     at, clear)
 

@@ -27,6 +27,7 @@ from sim.report.decision import (
     shown_verdict,
 )
 from sim.report.format import fmt, fmt_horizon, fmt_param, fmt_range
+from sim.report.tables import HEADLINE_METRICS
 from sim.report.windows import same_as_whole
 from sim.results.catalog import Metric, describe, summary_sections
 
@@ -38,8 +39,6 @@ LABEL_WIDTH = max(len(m.label) for _, metrics in summary_sections() for m in met
 # and the longest verdict ("negligible") a row is 100 columns at most.
 NUMBER_WIDTH = 9
 CI_WIDTH = 20
-# The few metrics the summary of a comparison names, besides its objective.
-HEADLINE_METRICS: tuple[str, ...] = ("revenue", "contribution", "roi", "cycle_days_median")
 # Verdicts as the comparison table prints them (the CSV and JSON keep the full words).
 SHORT_VERDICTS = {"no detectable difference": "not clear"}
 
@@ -91,6 +90,7 @@ def compare_table(result: CompareResult) -> str:
     lines += ["", "Summary"]
     for sentence in (decision.choice, decision.gain, decision.certainty):
         lines += _wrap(sentence, "  ")
+    # The few metrics of the summary: the objective, then the run report's headline four.
     headline = [objective, *(m for m in HEADLINE_METRICS if m != objective)]
     for label in spec.labels[1:]:
         lines += _wrap(f"'{label}' minus '{ref}':", "  ")

@@ -123,8 +123,10 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
     funnel_csv = files.table("funnel", funnel)
     body = files.figure(
         "funnel", fg.funnel_figure(funnel),
-        "Leads per replication at each stage (left) and where the others went (right); "
-        "percentages are shares of all leads created.", csv=funnel_csv,
+        "Left: leads per replication at each stage (bar width), with each stage's share of "
+        "all leads created and its conversion from the previous stage. Right: where the "
+        "other leads went, in leads per replication (95% CI) and as a share of all leads "
+        "created.", csv=funnel_csv,
     )
     body += h.table_html(
         funnel[["label", "mean", "ci_low", "ci_high", "share_of_leads", "conversion"]],

@@ -86,8 +86,8 @@ def write_sweep_report(
             decision can say "keep" or "set".
         gain: the best point minus today's (or the point evaluated nearest
             it), paired, for the one-pager.
-        probability: the probability that the best point is best (e.g. its
-            share of bootstrap resamples), shown as given.
+        probability: the share of bootstrap resamples of the replications in
+            which the best point wins (an optimisation's), shown as given.
         horizon_days: the horizon, named in the decision.
         overrides: ``--set KEY=VALUE`` options applied to the base scenario,
             named in the subtitle and the assumptions.

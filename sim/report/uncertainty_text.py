@@ -19,6 +19,8 @@ from sim.report.format import fmt, fmt_horizon, fmt_param, fmt_range, in_sentenc
 from sim.results.catalog import describe, summary_sections
 
 LABEL_WIDTH = 34
+# Half-width of a Sobol index's 95% CI above which the text warns that it is imprecise.
+IMPRECISE = 0.2
 
 
 def _pct(p: float) -> str:
@@ -131,9 +133,15 @@ def flip_sentences(result: SensitivityResult) -> list[str]:
     lines = []
     if spec.method == "sobol":
         st = a.indices.set_index("factor")["ST"]
+        # A share of the variance lies in [0, 1]; estimates outside it are noise.
         lines.append("The assumptions that move it most: " + ", ".join(
-            f"{f} ({_pct(max(float(st[f]), 0.0))} of the variance with its interactions)"
-            for f in top) + ".")
+            f"{f} ({_pct(min(max(float(st[f]), 0.0), 1.0))} of the variance with its "
+            "interactions)" for f in top) + ".")
+        widest = float(a.indices[["S1_conf", "ST_conf"]].max().max())
+        if widest > IMPRECISE:
+            lines.append(f"These indices are imprecise (95% CIs up to +/- {_pct(widest)}): "
+                         "the luck left in each point is large against the assumptions' "
+                         "effects; more --samples or --replications sharpen them.")
     else:
         lines.append("The assumptions that move it most (Morris screening): "
                      + ", ".join(top) + ".")
@@ -145,7 +153,7 @@ def flip_sentences(result: SensitivityResult) -> list[str]:
         for f in sorted(a.flips, key=lambda f: ranking.index(f.factor)
                         if f.factor in ranking else 0):
             where = "below" if f.side == "low" else "above"
-            parts.append(f"{f.factor} {where} {fmt_param(_round(f.value))} (today's median "
+            parts.append(f"{f.factor} is {where} {fmt_param(_round(f.value))} (its median "
                          f"{fmt_param(_round(medians.get(f.factor, math.nan)))}, its "
                          f"{_pct(f.percentile)} percentile)")
         lines.append(f"The answer ({sign}: {fmt(a.center, kind, signed=True)} with every "

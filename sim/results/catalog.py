@@ -219,8 +219,8 @@ _ENTRIES: tuple[Metric, ...] = (
            "Marketing budget spent during the horizon.",
            "Cost and return", 1),
     Metric("content_wasted", "Content spend wasted", "money", _MONEY, -1,
-           "Spend on sales content during the horizon that sales did not use because it "
-           "was not relevant (part of marketing spend; 0 without a content budget).",
+           "Spend on sales content that sales did not use, not finding it relevant "
+           "(part of marketing spend).",
            "Cost and return"),
     Metric("marketing_bonus_cost", "Marketing bonuses", "money", _MONEY, -1,
            "Bonuses to marketing per MQL, on pipeline and on bookings, for what happened "
@@ -237,7 +237,8 @@ _ENTRIES: tuple[Metric, ...] = (
            "Rep salaries plus commission.",
            "Cost and return", 2),
     Metric("alignment_cost", "Alignment overhead", "money", _MONEY, -1,
-           "Cost of the alignment stage's meetings and cross-training.",
+           "Alignment meetings and cross-training, plus a revenue leader's pay or two "
+           "heads' friction.",
            "Cost and return"),
     Metric("total_cost", "Total cost", "money", _MONEY, -1,
            "Marketing spend, marketing bonuses, sales cost and alignment overhead.",

@@ -110,6 +110,8 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
                           per_period(lambda s: s.incentives.marketing.bonus_pipeline_rate)))
     bonus += float(np.sum(value * by_period(
         won_time, lambda s: s.incentives.marketing.bonus_revenue_rate)))
+    if m.plan.leadership_cost.any():  # one revenue leader's pay, or two heads' friction
+        alignment += m.plan.leadership_cost_between(0.0, h)
     spend = m.plan.spend_between(0.0, h)
     sales_cost = salaries + commission
     total_cost = spend + bonus + sales_cost + alignment

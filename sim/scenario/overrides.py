@@ -52,6 +52,11 @@ FIXED_KEYS: MappingProxyType[str, frozenset[Scope]] = MappingProxyType(
     }
 )
 
+# Keys whose value on day 0 is where the company starts, never a move from today's
+# plan: ``--set sales.reps=12`` is a team of twelve, not four hires (hires are planned on
+# the timeline, see sim.model.capacity).
+STARTING_KEYS: frozenset[str] = frozenset({"sales.reps"})
+
 WHY_FIXED: MappingProxyType[Scope, str] = MappingProxyType(
     {
         "timeline": "cannot change during a run (it fixes the run's structure); set it at the "

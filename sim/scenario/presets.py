@@ -252,6 +252,7 @@ NEUTRAL_OVERRIDES: MappingProxyType[str, float | bool] = MappingProxyType(
         "marketing.brand_effects.cycle_reduction": 0.0,
         "marketing.brand_effects.discount_reduction": 0.0,
         "marketing.content.win_odds_lift": 0.0,
+        "sales.data_capture.capture_rate": 0.0,
         "nurture.handoff_threshold": 0.0,
         "nurture.scoring_noise": 0.0,
         "nurture.cold_hazard_per_day": 0.0,

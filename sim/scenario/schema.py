@@ -25,6 +25,7 @@ from sim.scenario.fields import Section, param
 from sim.scenario.overrides import (
     WHY_FIXED,
     Source,
+    STARTING_KEYS,
     apply_overrides,
     fixed_key_of,
     fixed_keys,
@@ -495,17 +496,17 @@ class DataCapture(Section):
         "two hours of a working day; plausible range 0.1-0.5).", "days", ge=0, le=30,
     )
     half_saturation_records: float = param(
-        1500.0, "Records (weighted by age) that teach half of what targeting can learn "
-        "(assumption; plausible range 750-3000).", "records", gt=0, le=1e9,
+        3000.0, "Records (weighted by age) that teach half of what targeting can learn "
+        "(assumption; plausible range 1500-6000).", "records", gt=0, le=1e9,
     )
     half_life_days: float = param(
         365.0, "Half-life of a record's worth: markets and contacts change (assumption; "
         "plausible range 180-730).", "days", gt=0, le=36_500,
     )
     promotion_quality_gain: float = param(
-        0.25, "Share of the quality gap (1 - quality) of promotion leads that full learning "
+        0.15, "Share of the quality gap (1 - quality) of promotion leads that full learning "
         "closes: better targeting brings better-fitting leads (assumption; plausible range "
-        "0.1-0.4).", "fraction", ge=0, le=1,
+        "0.05-0.3).", "fraction", ge=0, le=1,
     )
     scoring_noise_reduction: float = param(
         0.3, "Cut in scoring noise at full learning: scoring on firmographics and needs "
@@ -706,11 +707,67 @@ class AlignmentEffects(Section):
     )
 
 
+class Leadership(Section):
+    """Who moves marketing money on evidence: two equal heads, or one revenue leader.
+
+    From day 0, a review every ``review_days`` moves the brand share toward
+    ``target_brand_share`` (the split the evidence points to). Two equal heads
+    compete for the same funds: they close only part of the gap per review
+    (a compromise), their decision takes effect after a long lag, and each
+    move costs friction (re-planning, agency changes) as a share of the
+    budget moved. One revenue leader closes the whole gap soon after each
+    review, at the cost of the role. ``mode: none`` (the default) has no
+    reviews: the brand share is the plan's.
+    """
+
+    mode: Literal["none", "two_heads", "one_leader"] = param(
+        "none", "none: no reviews (the plan's split throughout); two_heads or one_leader."
+    )
+    target_brand_share: float = param(
+        0.46, "Brand share the evidence points to, that reviews move toward (Binet & Field's "
+        "B2B reference split, 46%).", "fraction", ge=0, le=1,
+    )
+    review_days: float = param(
+        91.25, "Days between reviews of the split (a quarterly business review).", "days",
+        ge=1, le=3650,
+    )
+    two_heads_lag_days: float = param(
+        180.0, "Days from a review to the new split in force when two equal heads must agree "
+        "on moving money between them (assumption: two quarters, a budget cycle; plausible "
+        "range 90-365).", "days", ge=0, le=3650,
+    )
+    two_heads_step: float = param(
+        0.5, "Share of the gap to the target two heads close per review: a compromise "
+        "(assumption; plausible range 0.25-0.75).", "fraction", ge=0, le=1,
+    )
+    two_heads_friction: float = param(
+        0.1, "Cost of each move by two heads, as a share of the annual budget moved "
+        "(re-planning, agency and tool changes, meetings; assumption: 0.05-0.2).",
+        "fraction", ge=0, le=1,
+    )
+    one_leader_lag_days: float = param(
+        30.0, "Days from a review to the new split in force under one revenue leader "
+        "(assumption: a month; plausible range 14-60).", "days", ge=0, le=3650,
+    )
+    one_leader_step: float = param(
+        1.0, "Share of the gap to the target one leader closes per review (assumption; "
+        "plausible range 0.75-1).", "fraction", ge=0, le=1,
+    )
+    leader_annual_cost: float = param(
+        300_000.0, "Fully loaded annual cost of the revenue leader role (assumption: a chief "
+        "revenue officer's pay; plausible range 200,000-500,000).", "currency/year",
+        ge=0, le=1e9,
+    )
+
+
 class _AlignmentStage(Section):
     """The alignment stage's name (shared by the scenario and its resolved form)."""
 
     stage: AlignmentStage = param(
         "defined", "Alignment stage preset: undefined, defined, aligned or integrated."
+    )
+    leadership: Leadership = param(
+        Leadership, "Two equal heads or one revenue leader moving the brand/promotion split."
     )
 
 
@@ -881,7 +938,8 @@ class Scenario(_Common):
         reference = (base._today_plan() if base.today else base).model_dump(mode="python")
         today = dict(self.today)
         for key in keys:
-            if key in today or fixed_key_of(key, "timeline") is not None:
+            if (key in today or fixed_key_of(key, "timeline") is not None
+                    or any(key == k or key.startswith(k + ".") for k in STARTING_KEYS)):
                 continue
             try:
                 today[key] = get_path(reference, key)

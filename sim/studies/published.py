@@ -18,6 +18,8 @@ import pandas as pd
 
 from sim.experiments.statistics import mean_ci
 from sim.model.mechanisms import in_push_window, qualify_multiplier
+from sim.model.policy import Policy
+from sim.model.records import Source
 from sim.results.replication import SimulationResult, simulate
 from sim.scenario.library import default_scenario
 from sim.scenario.loading import load_scenario
@@ -56,10 +58,11 @@ REFERENCES: tuple[Reference, ...] = (
     # qualify as one an hour later, so below 7 and nearer 7 than 6: 6-7; and "more than
     # 60 times as likely" as one after 24 hours or more, so at least 60, and below 70, a
     # round figure the authors would have quoted instead: 60-70. The rows are computed on
-    # the leads they measured: promotion leads (inbound, answering an offer) of segments
-    # whose reach is 1. "(curve)" is the model's expected ratio on their simulated
-    # response times; "(simulated)" counts the leads that did qualify, a sample of a few
-    # dozen in the slow bands, so it is judged on its 95% CI.
+    # leads like those they measured, inbound inquiries: the leads whose reach is 1
+    # (promotion leads and hand-raisers of SMB and mid-market). "(curve)" is the model's
+    # expected ratio on their simulated response times; "(simulated)" counts the leads
+    # that did qualify, a sample of a few dozen in the slow bands, so it is judged on
+    # its 95% CI.
     # Not a row: MIT / InsideSales 2007 (first call within 5 vs 30 minutes: 21x the odds
     # of qualifying). The curve is stated at the hour bands above and is flat within the
     # first hour, because where inside an hour responses fall is not published and must
@@ -127,16 +130,21 @@ FIRST_HOUR, SECOND_HOUR, DAY_ON = (0.0, 1.0), (1.0, 2.0), (24.0, math.inf)
 def _inbound_leads(scenario: Scenario) -> Callable[[pd.DataFrame], pd.DataFrame]:
     """The answered leads like those Oldroyd et al. measured.
 
-    Promotion leads of segments whose reach is 1: the curve applies to them in full.
+    Leads whose reach (source times segment) is 1, so the curve applies to them
+    in full: in the baseline, promotion leads (and hand-raisers) of SMB and
+    mid-market segments.
     """
     resolved = scenario.resolve()
-    full = resolved.sales.response_decay.reach_promotion
-    segments = [g.name for g in resolved.leads.segments if full * g.response_reach == 1.0]
+    reach = Policy.from_scenario(resolved).response_reach
+    names = [g.name for g in resolved.leads.segments]
+    full = {(source.name.lower(), names[j]) for source in Source
+            for j, r in enumerate(reach[source]) if r == 1.0}
 
     def select(leads: pd.DataFrame) -> pd.DataFrame:
         answered: pd.DataFrame = leads[~np.isnan(leads["first_response_hours"])]
-        return answered[(answered["source"] == "promotion")
-                        & answered["segment"].isin(segments)]
+        keep = [(src, seg) in full for src, seg in zip(answered["source"], answered["segment"],
+                                                       strict=True)]
+        return answered[np.array(keep, dtype=bool)]
     return select
 
 
@@ -350,6 +358,11 @@ SENSITIVITY: tuple[tuple[str, float, float], ...] = (
     # Their gains, quality, window and reach act only when the rate is above 0
     # (scenarios/hand-raisers.yaml; ranges in leads.hand_raisers' descriptions).
     ("leads.hand_raisers.per_day", 0.5, 3.0),
+    # Sales content and customer data capture (off in the baseline): their switches.
+    # Their effect sizes act only when these are on (scenarios/collateral.yaml,
+    # scenarios/customer-data.yaml; ranges in their schema descriptions).
+    ("marketing.content.budget_share", 0.05, 0.15),
+    ("sales.data_capture.capture_rate", 0.3, 0.8),
 )
 
 

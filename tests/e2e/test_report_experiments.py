@@ -89,6 +89,11 @@ def test_compare_figures_show_what_they_claim(compare_report: Path) -> None:
     differences = svg_text(compare_report, "differences")
     for metric in ("revenue", "contribution", "cycle_days_median"):
         assert label(metric) in differences
+    funnel = svg_text(compare_report, "funnel")
+    assert "Conversion at each step" in funnel and "Where leads leak" in funnel
+    caption = section(compare_report, "funnel").split("<figcaption>")[1]
+    assert caption.startswith("Share of leads passing each step")
+    assert "log scale" not in caption  # the caption of another chart, once
 
 
 def test_compare_report_names_the_common_set_values(compare_report: Path) -> None:

@@ -196,3 +196,37 @@ def test_tables_escape_text_and_format_numbers() -> None:
     df = pd.DataFrame({"name": ["<b>&"], "revenue": [1_234_567.0], "share": [0.256]})
     html = table_html(df, {"revenue": "money", "share": "percent"})
     assert "&lt;b&gt;&amp;" in html and "1.23 M" in html and "25.6%" in html
+
+
+def _svg_words(report: Path, name: str) -> str:
+    svg = (report.parent / "figures" / f"{name}.svg").read_text(encoding="utf-8")
+    return " ".join(re.sub(r"<[^>]+>", " ", svg).split())
+
+
+def test_run_figures_show_what_their_captions_claim(run, run_report: Path) -> None:
+    text = run_report.read_text(encoding="utf-8")
+    captions = dict(re.findall(r'<figure id="fig-([^"]+)">.*?<figcaption>(.*?)</figcaption>',
+                               text, re.DOTALL))
+    assert "conversion from the previous stage" in captions["funnel"]
+    assert "Funnel: volume at each stage" in _svg_words(run_report, "funnel")
+    assert "Where leads leak" in _svg_words(run_report, "funnel")
+    pnl_words = _svg_words(run_report, "quarterly_pnl")
+    assert all(w in pnl_words for w in ("Bookings", "Total cost", "Contribution", "Q1"))
+    assert "add up to the whole-horizon metrics" in captions["quarterly_pnl"]
+    segments = _svg_words(run_report, "segments")
+    for segment in run.scenario.leads.segments:
+        assert segment.name in segments
+    assert "Bookings" in segments and "Lead to close, median" in segments
+    quarterly = pd.read_csv(run_report.parent / "tables" / "quarterly_pnl.csv")
+    contribution = quarterly[quarterly["item"] == "contribution"]["mean"].sum()
+    assert contribution == pytest.approx(run.metric("contribution")["mean"], rel=1e-9)
+
+
+def test_run_workbook_has_the_summary_and_every_table(run_report: Path) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(run_report.parent / "tables" / "tables.xlsx", read_only=True)
+    csvs = {p.stem for p in (run_report.parent / "tables").glob("*.csv")}
+    assert set(book.sheetnames) == csvs | {"summary"}
+    header = [c.value for c in next(book["summary"].iter_rows(max_row=1))]
+    assert header[:2] == ["metric", "mean"] and "label" in header

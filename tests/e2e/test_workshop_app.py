@@ -90,8 +90,8 @@ def test_compare_answers_first_then_refines_and_follows_the_levers(fresh):
     assert at.metric[0].label == "Revenue, first 90 days"
     at.slider(key="lever_brand_share").set_value(0).run()
     assert not at.exception
-    assert "brand share 46% → 0%" in at.caption[0].value
-    at = settle(at, "^6 replications of each plan over 90 days")
+    assert "changes vs baseline: brand share 46% → 0%" in at.caption[0].value
+    at = settle(at, "^6 replications of each plan over 90 days.*brand share 46% → 0%")
     assert "Over the first 90 days your plan" in takeaways(at)[0]
     more = next(b for b in at.button if b.label == "More replications (12)")
     more.click().run()

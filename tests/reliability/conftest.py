@@ -1,4 +1,4 @@
-"""Fixtures of the reliability tier: one tiny run, reused wherever the simulation is not the point."""
+"""Fixtures of the reliability tier: one tiny run, reused where the simulation is not the point."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ import simpy
 from sim import Scenario, load_scenario, simulate
 from sim.model.capacity import (
     Spell,
+    attrition_day,
     has_dynamics,
     ramp_slots,
     rep_days_by_period,
@@ -62,6 +63,28 @@ def test_tenure_is_exponential_with_mean_365_over_the_rate() -> None:
     draws = np.array([tenure_days(u, 0.25) for u in rng.random(40_000)])
     # Mean 1460 days; the standard error of the mean is 1460 / 200 = 7.3 days.
     assert draws.mean() == pytest.approx(1460.0, abs=4 * 7.3)
+
+
+def test_attrition_follows_the_rate_in_force_each_day() -> None:
+    periods = _periods((100.0, {"sales.staffing.attrition_annual": 0.0}),
+                       (200.0, {"sales.staffing.attrition_annual": 0.73}),
+                       **{"sales.staffing.attrition_annual": 0.365})
+    u = 1 - math.exp(-0.5)  # a unit hazard of 0.5 to go
+    # 0.001 a day for 100 days (0.1), nothing for 100 days, then 0.002 a day: 0.4 / 0.002.
+    assert attrition_day(u, 0.0, periods) == pytest.approx(400.0)
+    assert attrition_day(u, 150.0, periods) == pytest.approx(450.0)
+    assert attrition_day(1 - math.exp(-0.05), 0.0, periods) == pytest.approx(50.0)
+    off = _periods((100.0, {"sales.staffing.attrition_annual": 0.0}),
+                   **{"sales.staffing.attrition_annual": 0.365})
+    assert attrition_day(u, 0.0, off) == math.inf
+
+
+def test_attrition_set_on_the_command_line_reaches_the_starting_team() -> None:
+    # --set moves from today's plan (no attrition) on day 0: reps leave from then on.
+    moved = load_scenario(BASELINE, ["sales.staffing.attrition_annual=0.3"])
+    spells = staffing_plan(moved.periods(), moved.horizon_days, np.random.default_rng(1).random)
+    leaves = [s.leave for s in spells if s.leave < math.inf]
+    assert leaves and min(leaves) >= 0.0
 
 
 def _periods(*steps: tuple[float, dict[str, object]], **first: object) -> list:

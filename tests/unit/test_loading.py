@@ -332,10 +332,10 @@ def test_several_problems_are_counted(tmp_path: Path) -> None:
 
 
 def test_structural_key_on_the_timeline(tmp_path: Path) -> None:
-    path = write(tmp_path, "timeline:\n  - day: 10\n    set: {sales.reps: 3}\n")
+    path = write(tmp_path, "timeline:\n  - day: 10\n    set: {sales.slots_per_rep: 3}\n")
     message = error_of(path)
     assert str(path) in message
-    assert "timeline.0.set.sales.reps" in message
+    assert "timeline.0.set.sales.slots_per_rep" in message
     assert "cannot change during a run" in message
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from sim import Scenario
 from sim.model.policy import Policy
+from sim.model.records import Source
 from sim.scenario.presets import ALIGNMENT_STAGES, SALES_PLANS
 
 
@@ -51,7 +52,8 @@ def test_response_delay_reads_the_luck_as_a_standard_normal() -> None:
 def test_reach_combines_source_and_segment() -> None:
     p = Policy.from_scenario(Scenario().resolve())
     # [source][segment]: organic 0.5, promotion 1; smb and mid-market 1, enterprise 0.5.
-    assert p.response_reach == ((0.5, 0.5, 0.25), (1.0, 1.0, 0.5))
+    assert p.response_reach[Source.ORGANIC] == (0.5, 0.5, 0.25)
+    assert p.response_reach[Source.PROMOTION] == (1.0, 1.0, 0.5)
     # An organic enterprise lead first contacted after a day keeps 0.75 + 0.25 / 65.
     assert p.qualify_multiplier(30.0, 0, 2) == pytest.approx(0.75 + 0.25 / 65)
     assert p.qualify_multiplier(30.0, 1, 0) == pytest.approx(1 / 65)

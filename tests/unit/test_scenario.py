@@ -465,7 +465,7 @@ def test_neutral_applies_to_every_period() -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["sales.reps", "horizon_days", "warmup_days", "seed", "replications", "neutral", "name",
+    ["horizon_days", "warmup_days", "seed", "replications", "neutral", "name",
      "sales.slots_per_rep", "sales.period_days", "leads.segments", "leads.segments.0.share",
      "record_leads", "timeline"],
 )
@@ -479,7 +479,7 @@ def test_structural_keys_on_the_timeline_are_rejected(key: str) -> None:
 
 @pytest.mark.parametrize(
     ("change", "key"),
-    [({"sales": {"reps": 3}}, "sales.reps"),
+    [({"sales": {"slots_per_rep": 3}}, "sales.slots_per_rep"),
      ({"leads": {"segments": [{"name": "x", "share": 1.0}]}}, "leads.segments")],
     ids=["sales-section", "leads-section"],
 )

@@ -190,7 +190,8 @@ def test_one_list_names_each_fixed_key_once_with_where_it_is_fixed() -> None:
     assert set(fixed_keys("experiment")) == {"name", "description", "seed", "replications",
                                              "record_leads"}
     assert set(fixed_keys("experiment")) < set(fixed_keys("timeline")) == set(FIXED_KEYS)
-    assert {"sales.reps", "leads.segments", "horizon_days"} <= set(fixed_keys("timeline"))
+    assert {"sales.slots_per_rep", "leads.segments", "horizon_days"} <= set(fixed_keys("timeline"))
+    assert "sales.reps" not in fixed_keys("timeline")  # hires are planned on the timeline
     assert set(WHY_FIXED) == {"timeline", "experiment"}
     for key in FIXED_KEYS:  # every fixed key is a key of the schema
         get_path(Scenario().model_dump(), key)
@@ -199,7 +200,7 @@ def test_one_list_names_each_fixed_key_once_with_where_it_is_fixed() -> None:
 @pytest.mark.parametrize(
     ("path", "scope", "fixed"),
     [("seed", "experiment", "seed"), ("sales.reps", "experiment", None),
-     ("sales.reps", "timeline", "sales.reps"), ("leads.segments.0.share", "timeline",
+     ("sales.reps", "timeline", None), ("sales.slots_per_rep", "timeline", "sales.slots_per_rep"), ("leads.segments.0.share", "timeline",
                                                  "leads.segments"),
      ("sales.reps_extra", "timeline", None), ("marketing.brand_share", "timeline", None)],
 )
@@ -210,7 +211,8 @@ def test_fixed_key_of(path: str, scope: Any, fixed: str | None) -> None:
 def test_a_fixed_key_is_refused_with_the_reason_of_its_scope() -> None:
     assert message_of({"seed": 3}, Source("--vary"), scope="experiment") == (
         f"--vary seed: {WHY_FIXED['experiment']}")
-    assert message_of({"sales.reps": 3}, Source("timeline.1.set", in_file=True),
-                      scope="timeline") == f"timeline.1.set.sales.reps: {WHY_FIXED['timeline']}"
+    assert message_of({"sales.slots_per_rep": 3}, Source("timeline.1.set", in_file=True),
+                      scope="timeline") == (
+        f"timeline.1.set.sales.slots_per_rep: {WHY_FIXED['timeline']}")
     # outside a scope the same keys may change
     assert apply_overrides(Scenario, Scenario(), {"seed": 3}, Source("--set")).seed == 3

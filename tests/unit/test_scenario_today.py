@@ -27,8 +27,9 @@ def test_set_records_the_values_it_replaces_and_the_warm_up_runs_them() -> None:
     assert warm.marketing.brand_share == 0.46 and plan.marketing.brand_share == 0.0
 
 
-def test_structural_keys_are_not_moves() -> None:
-    moved = load_scenario(BASELINE, ["sales.reps=12"])
+def test_structural_and_starting_keys_are_not_moves() -> None:
+    # sales.reps on day 0 is the team the company starts with; hires go on the timeline
+    moved = load_scenario(BASELINE, ["sales.reps=12", "sales.slots_per_rep=10"])
     assert moved.today == {}
     assert len(moved.periods()) == 1
 
@@ -66,11 +67,11 @@ def test_no_warm_up_means_nothing_to_move_from() -> None:
 
 def test_today_may_not_name_a_structural_key(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("today: {sales.reps: 3}\n")
+    bad.write_text("today: {sales.slots_per_rep: 3}\n")
     with pytest.raises(ScenarioError) as err:
         load_scenario(bad)
     message = str(err.value)
-    assert "\n" not in message and "today" in message and "sales.reps" in message
+    assert "\n" not in message and "today" in message and "slots_per_rep" in message
 
 
 def test_today_with_an_invalid_value_is_one_line(tmp_path: Path) -> None:

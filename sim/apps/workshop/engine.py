@@ -141,7 +141,7 @@ class Engine:
         history: how many of the latest replications started :attr:`started` keeps.
     """
 
-    def __init__(self, workers: int, processes: bool = True, capacity: int = 1500,
+    def __init__(self, workers: int, processes: bool = True, capacity: int = 1000,
                  history: int = 1000) -> None:
         if workers < 1:
             raise ValueError(f"workers: expected a whole number >= 1, got {workers}")

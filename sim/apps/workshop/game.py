@@ -284,7 +284,7 @@ def _excludes_zero(d: PairedDifference) -> bool:
     return bool(d.ci_low > 0 or d.ci_high < 0)
 
 
-def _names(teams: Sequence[str]) -> str:
+def names_in_words(teams: Sequence[str]) -> str:
     """``A``, ``A and B``, ``A, B and C``."""
     items = list(teams)
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
@@ -363,12 +363,13 @@ def round_summary(result: RoundResult) -> str:
         same = all(np.array_equal(values[t], values[stand.leader]) for t in stand.tied)
         why = (": the same contribution in every replication (the same choices meet the "
                "same market)" if same else " on the mean")
-        return f"Round {k}: {_names(stand.tied)} tie for first place this quarter{why}."
+        return f"Round {k}: {names_in_words(stand.tied)} tie for first place this quarter{why}."
     others = [t for t in stand.close if t != stand.leader]
     if others:
         gap = stand.gaps[others[-1]]
+        verb = "is" if len(others) == 1 else "are"
         return (f"Round {k}: {stand.leader} earns the most contribution this quarter, but "
-                f"{_names(others)} {'is' if len(others) == 1 else 'are'} within noise of it "
+                f"{names_in_words(others)} {verb} within noise of it "
                 f"(gap to {others[-1]}: {_gap_text(gap)}).")
     runner = stand.order[1]
     return (f"Round {k}: {stand.leader} earns the most contribution this quarter, "
@@ -635,13 +636,13 @@ def _headline(short: str, long: str, at_end: Standing, over_long: Standing,
     """Who leads when, never calling a lead within noise "ahead"."""
     total = {t: money(float(np.mean(v))) for t, v in long_values.items()}
     if len(over_long.tied) > 1:
-        return (f"{_names(over_long.tied)} tie for first over {long}: "
+        return (f"{names_in_words(over_long.tied)} tie for first over {long}: "
                 f"{total[over_long.leader]} contribution each.")
     winner = over_long.leader
     if not over_long.clear:
         rival = over_long.close[-1]
         return (f"No team is clearly ahead over {long}: {winner} earns the most "
-                f"({total[winner]} contribution), but {_names(over_long.close[1:])} "
+                f"({total[winner]} contribution), but {names_in_words(over_long.close[1:])} "
                 f"{'is' if len(over_long.close) == 2 else 'are'} within noise of it (gap to "
                 f"{rival}: {_gap_text(over_long.gaps[rival])}).")
     runner = over_long.order[1]
@@ -650,11 +651,12 @@ def _headline(short: str, long: str, at_end: Standing, over_long: Standing,
         return (f"{winner} leads after {short} and stays ahead over {long}: "
                 f"{total[winner]} contribution, {gap}.")
     if winner in at_end.close:
-        return (f"After {short} {_names(at_end.close)} are within noise of each other; over "
-                f"{long} {winner} pulls clear: {total[winner]} contribution, {gap}.")
+        return (f"After {short} {names_in_words(at_end.close)} are within noise of each "
+                f"other; over {long} {winner} pulls clear: {total[winner]} contribution, {gap}.")
     leader = at_end.leader
     behind = over_long.gaps[leader]
-    ahead = ("leads" if at_end.clear else f"is in front ({_names(at_end.close)} within noise)")
+    ahead = ("leads" if at_end.clear
+             else f"is in front ({names_in_words(at_end.close)} within noise)")
     return (f"{leader} {ahead} after {short}, but {winner} wins over {long}: "
             f"{total[winner]} vs {total[leader]} (gap {_gap_text(behind)}).")
 

@@ -7,16 +7,18 @@ worker processes, and the baseline warmed in the background to
 each horizon (90 days, a year, three years):
 
 - **one person** moves a lever (to levers nobody ran before): the seconds to
-  the *first answer* (the first replication of each plan, compared and its
-  charts built, as the page draws them), to the *refined answer*
-  (:data:`~sim.apps.workshop.logic.REFINED_REPLICATIONS`), and for *More
+  the *first answer* (the first replications of each plan compared: the
+  takeaway and the big numbers, which the page shows while it builds the
+  charts), to the *refined answer*
+  (:data:`~sim.apps.workshop.logic.REFINED_REPLICATIONS` replications, with its
+  charts), and for *More
   replications* from the click to :data:`~sim.apps.workshop.logic.MORE_REPLICATIONS`;
 - **several people at once** (four by default) each move a lever at the same
   moment: each one's seconds to a first and to a refined answer.
 
 The page itself adds its drawing in the browser (a fraction of a second) and,
-while refining, checks for new replications every
-:data:`REFRESH_SECONDS`; the numbers here are the server's side.
+while refining, checks for new replications a few times a second; the numbers
+here are the server's side.
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ from sim.apps.workshop import charts
 from sim.apps.workshop import logic as lg
 from sim.apps.workshop.engine import BACKGROUND, Engine, Want
 from sim.experiments.executors import available_cores
+from sim.results.replication import simulate
 from sim.scenario.schema import Scenario
 
 SEED = 20240601
-REFRESH_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class Answer:
     """One person's lever change: seconds from the change to each answer.
 
     Attributes:
-        first: to the first comparison drawn (its replications: ``first_n``).
+        first: to the first comparison's numbers (its replications: ``first_n``).
         refined: to the refined comparison.
         more: from a click on "More replications" to its comparison (``None``: not clicked).
         first_n: paired replications in the first answer.
@@ -68,6 +70,9 @@ class HorizonLatency:
         together: each person's when several move a lever at once.
         together_computed: replications computed for them all.
         cached: seconds to redraw levers already computed (nothing simulated).
+        replication_cpu: CPU seconds of one replication of a new plan (in this
+            process): what a first answer costs on a machine with a core to spare.
+        draw_cpu: CPU seconds of drawing a comparison, charts included (nothing simulated).
     """
 
     horizon: str
@@ -75,12 +80,19 @@ class HorizonLatency:
     together: list[Answer]
     together_computed: int
     cached: float
+    replication_cpu: float
+    draw_cpu: float
 
 
-def draw(engine: Engine, base: Scenario, yours: Scenario, n: int, h: lg.Horizon) -> None:
-    """What the page computes to draw a comparison: paired tables and every chart's spec."""
-    comparison = lg.compare(engine.runs(base, SEED, n, lg.BASELINE_LABEL),
-                            engine.runs(yours, SEED, n, lg.YOURS_LABEL), h)
+def numbers(engine: Engine, base: Scenario, yours: Scenario, n: int, h: lg.Horizon
+            ) -> lg.Comparison:
+    """What the page computes first: the paired comparison (takeaway, big numbers, horizons)."""
+    return lg.compare(engine.runs(base, SEED, n, lg.BASELINE_LABEL),
+                      engine.runs(yours, SEED, n, lg.YOURS_LABEL), h)
+
+
+def chart_specs(comparison: lg.Comparison) -> None:
+    """What the page computes next, while the numbers show: every chart's spec."""
     runs = [comparison.baseline, comparison.yours]
     for chart in (charts.revenue_chart(lg.revenue_over_time(runs)),
                   charts.cycle_chart(lg.cycle_rows(runs)), *charts.funnel_charts(
@@ -88,17 +100,27 @@ def draw(engine: Engine, base: Scenario, yours: Scenario, n: int, h: lg.Horizon)
         charts.spec(chart)
 
 
+def draw(engine: Engine, base: Scenario, yours: Scenario, n: int, h: lg.Horizon) -> None:
+    """Everything the page computes to draw a comparison."""
+    chart_specs(numbers(engine, base, yours, n, h))
+
+
 def lever_change(engine: Engine, client: str, base: Scenario, yours: Scenario,
                  h: lg.Horizon, more: bool = False) -> Answer:
-    """One person moves a lever: ask for both plans, draw the first and refined answers."""
+    """One person moves a lever: ask for both plans, draw the first and refined answers.
+
+    The first answer is timed when its numbers are ready (the page shows them
+    while it builds the charts); the refined and "more" answers with their charts.
+    """
     before = engine.stats().computed
     started = time.perf_counter()
     wants = [Want(base, SEED, lg.REFINED_REPLICATIONS), Want(yours, SEED, lg.REFINED_REPLICATIONS)]
     engine.want(client, wants)
     engine.wait(wants, at_least=1)
     first_n = min(engine.done(base, SEED), engine.done(yours, SEED))
-    draw(engine, base, yours, first_n, h)
+    comparison = numbers(engine, base, yours, first_n, h)
     first = time.perf_counter() - started
+    chart_specs(comparison)
     engine.wait(wants)
     draw(engine, base, yours, lg.REFINED_REPLICATIONS, h)
     refined = time.perf_counter() - started
@@ -172,10 +194,14 @@ def measure(engine: Engine, users: int = 4, horizons: Sequence[str] | None = Non
         before = engine.stats().computed
         together = at_once(engine, base_h, scenarios, h)
         together_computed = engine.stats().computed - before
-        again = time.perf_counter()
+        again, cpu = time.perf_counter(), time.process_time()
         draw(engine, base_h, scenarios[0], lg.REFINED_REPLICATIONS, h)
-        cached = time.perf_counter() - again
-        result = HorizonLatency(h.label, alone, together, together_computed, cached)
+        cached, draw_cpu = time.perf_counter() - again, time.process_time() - cpu
+        cpu = time.process_time()
+        simulate(fresh(), SEED, 0)
+        replication_cpu = time.process_time() - cpu
+        result = HorizonLatency(h.label, alone, together, together_computed, cached,
+                                replication_cpu, draw_cpu)
         out.append(result)
         if progress:
             print(table([result]), flush=True)
@@ -194,7 +220,8 @@ def table(results: Sequence[HorizonLatency]) -> str:
             f"refined {a.refined:5.2f} s, more {a.more or 0.0:5.2f} s | "
             f"{len(r.together)} at once: first {min(firsts):5.2f}-{max(firsts):5.2f} s "
             f"(mean {statistics.mean(firsts):5.2f}), refined {min(refined):5.2f}-"
-            f"{max(refined):5.2f} s | redraw cached {r.cached:4.2f} s")
+            f"{max(refined):5.2f} s | redraw cached {r.cached:4.2f} s | CPU: a replication "
+            f"{r.replication_cpu:4.2f} s, a drawing {r.draw_cpu:4.2f} s")
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +27,7 @@ from typing import Any
 
 from sim.apps.workshop import storage
 from sim.apps.workshop.attribution import Attribution
-from sim.apps.workshop.game import Game, GameSetup
+from sim.apps.workshop.game import Diagnostic, Game, GameSetup
 
 # Codes people type: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -100,10 +100,13 @@ class Rooms:
 
     Args:
         folder: where the rooms' files live; read on creation.
+        diagnostics: the debrief's extra readings (:data:`~sim.apps.workshop.game.Diagnostic`),
+            recomputed for a restored game.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, diagnostics: Sequence[Diagnostic] = ()) -> None:
         self.folder = folder
+        self.diagnostics = tuple(diagnostics)
         self._rooms: dict[str, Room] = {}
         self._lock = threading.RLock()
         self.problems: list[str] = []  # files that could not be read back, one line each
@@ -116,7 +119,7 @@ class Rooms:
             return
         for path in sorted(self.folder.glob("*.json")):
             try:
-                room = self._room_of(storage.loads(path.read_bytes()))
+                room = self._room_of(storage.loads(path.read_bytes()), self.diagnostics)
             except (OSError, storage.GameFileError) as exc:
                 self.problems.append(f"{path.name}: {exc}")
                 continue
@@ -126,8 +129,8 @@ class Rooms:
             self._rooms[room.id] = room
 
     @staticmethod
-    def _room_of(obj: dict[str, Any]) -> Room:
-        game, attributions = storage.game_from_json(obj)
+    def _room_of(obj: dict[str, Any], diagnostics: Sequence[Diagnostic]) -> Room:
+        game, attributions = storage.game_from_json(obj, diagnostics)
         try:
             room = Room(str(obj["id"]), game, {str(k): str(v) for k, v in obj["codes"].items()},
                         str(obj["board"]), str(obj.get("owner", "")),
@@ -225,7 +228,7 @@ class Rooms:
         Raises:
             storage.GameFileError: not a game file this version can read.
         """
-        room = self._room_of(storage.loads(data))
+        room = self._room_of(storage.loads(data), self.diagnostics)
         now = now or datetime.now().astimezone()
         with self._lock:
             taken = self._codes_in_use()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ import pandas as pd
 
 from sim.apps.workshop.attribution import Attribution
 from sim.apps.workshop.game import (
+    Diagnostic,
     Game,
     GameSetup,
     RoundResult,
@@ -168,8 +169,14 @@ def game_to_json(game: Game, attributions: list[Attribution] | None = None,
     }
 
 
-def game_from_json(obj: Mapping[str, Any]) -> tuple[Game, list[Attribution]]:
+def game_from_json(obj: Mapping[str, Any], diagnostics: Sequence[Diagnostic] = ()
+                   ) -> tuple[Game, list[Attribution]]:
     """The game and decompositions :func:`game_to_json` wrote.
+
+    Args:
+        obj: the file's JSON object.
+        diagnostics: the debrief's extra readings, as in play (they are recomputed
+            from the replays, like the rest of the debrief).
 
     Raises:
         GameFileError: not a game file, a newer version, or contents that do not
@@ -181,13 +188,14 @@ def game_from_json(obj: Mapping[str, Any]) -> tuple[Game, list[Attribution]]:
         raise GameFileError(f"game file version {obj.get('version')}; this app reads "
                             f"version {VERSION}")
     try:
-        return _game_from_json(obj)
+        return _game_from_json(obj, diagnostics)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         reason = " ".join(str(exc).split())[:300] or type(exc).__name__
         raise GameFileError(f"the game file does not fit together: {reason}") from None
 
 
-def _game_from_json(obj: Mapping[str, Any]) -> tuple[Game, list[Attribution]]:
+def _game_from_json(obj: Mapping[str, Any], diagnostics: Sequence[Diagnostic]
+                    ) -> tuple[Game, list[Attribution]]:
     setup = _setup_from_json(obj["setup"])
     choices = {team: [levers_from_json(x) for x in obj["choices"][team]] for team in setup.teams}
     game = Game(setup)
@@ -213,7 +221,7 @@ def _game_from_json(obj: Mapping[str, Any]) -> tuple[Game, list[Attribution]]:
     if obj.get("debrief") is not None:
         runs = {team: _runs_from_json(obj["debrief"]["runs"][team], game.long_run_scenario(team),
                                       seed) for team in setup.teams}
-        game.debrief = debrief_of(game, runs)
+        game.debrief = debrief_of(game, runs, diagnostics)
     attributions = [attribution_from_json(a) for a in obj.get("attributions", [])]
     return game, attributions
 

@@ -40,6 +40,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 import streamlit as st
 
 from sim.apps.workshop import attribution as at
@@ -67,6 +68,10 @@ FIRST_WAIT_SECONDS = 1.5
 REFRESH_SECONDS = 0.3
 REDRAW_SECONDS = 1.0
 WATCH_SECONDS = 2.0
+
+# Extra readings closing the debrief (gm.Diagnostic): the alignment diagnostic of the
+# mechanisms issue joins here, and in the Rooms() below so a restored game reads the same.
+DIAGNOSTICS: tuple[gm.Diagnostic, ...] = ()
 
 CSS = """
 <style>
@@ -124,7 +129,7 @@ def engine() -> Engine:
 @st.cache_resource(show_spinner=False)
 def rooms() -> Rooms:
     """Every game of the server, read back from ``reports/workshop-games/`` on start."""
-    return Rooms(Path.cwd() / GAMES_FOLDER)
+    return Rooms(Path.cwd() / GAMES_FOLDER, DIAGNOSTICS)
 
 
 @st.cache_resource(show_spinner=False)
@@ -398,8 +403,9 @@ def compare_screen() -> None:
             st.rerun()
         keep = buttons[1].button("Keep for the report", disabled=ready == 0,
                                  help="Add this comparison to the export.")
+    changes = ', '.join(lg.lever_changes(base_preset.levers, levers)) or 'none'
     if ready == 0:
-        compare_waiting(h, target)
+        compare_waiting(h, target, changes)
     else:
         keys = (fingerprint(base), fingerprint(yours), ready, h.label)
         comparison = comparison_of(*keys, base, yours)
@@ -413,9 +419,8 @@ def compare_screen() -> None:
                   f"(refining; the page updates by itself)")
         with st.container(key="status"):
             st.caption(f"{status}, common random numbers (seed {SEED}) · changes vs baseline: "
-                       f"{', '.join(lg.lever_changes(base_preset.levers, levers)) or 'none'}"
-                       + (f" · preset: {preset.title}" if preset.key != lg.BASELINE_KEY
-                          else ""))
+                       f"{changes}" + (f" · preset: {preset.title}"
+                                       if preset.key != lg.BASELINE_KEY else ""))
         # The numbers first: the browser shows them while the charts are built.
         draw_numbers(comparison)
         draw_charts(charts_of(*keys, comparison))
@@ -426,11 +431,11 @@ def compare_screen() -> None:
         look_ahead(preset, levers, h)
 
 
-def compare_waiting(h: lg.Horizon, target: int) -> None:
+def compare_waiting(h: lg.Horizon, target: int, changes: str) -> None:
     """Before the first replication: the previous answer, faded, and what is coming."""
     with st.container(key="status"):
         st.caption(f"Simulating your plan over {h.label}: the first replications are on their "
-                   f"way ({target} to come)...")
+                   f"way ({target} to come)... · changes vs baseline: {changes}")
     record: ex.ComparisonRecord | None = st.session_state.get("last_comparison")
     if record is not None:
         takeaway_box(f"Updating... (shown: {record.comparison.takeaway})", "takeaway_stale",
@@ -675,7 +680,7 @@ def round_panel(room: Room) -> None:
         st.rerun()
 
 
-def rank_text(board: Any, rank: int) -> str:
+def rank_text(board: pd.DataFrame, rank: int) -> str:
     """``1``, or ``1=`` when another team shares the rank."""
     return f"{rank}{'=' if int((board['rank'] == rank).sum()) > 1 else ''}"
 
@@ -729,7 +734,7 @@ def debrief_view(room: Room, facilitator: bool) -> None:
             started = time.perf_counter()
             with st.spinner(f"Replaying every team to {long_words}..."), rooms().changing(room):
                 if game.debrief is None:
-                    game.run_debrief(engine().executor(f"room-{room.id}"))
+                    game.run_debrief(engine().executor(f"room-{room.id}"), DIAGNOSTICS)
             st.session_state.debrief_seconds = time.perf_counter() - started
             st.rerun()
         return
@@ -889,19 +894,15 @@ def board_page(code: str) -> None:
     if not game.finished:
         waiting = game.undecided()
         sent = [t for t in game.setup.teams if t not in waiting]
-        takeaway_box(f"Round {game.next_round} of {game.setup.rounds}: "
-                     + (f"decisions received from {gm_names(sent)}" if sent else
-                        "waiting for the teams' decisions")
-                     + (f"; waiting for {gm_names(waiting)}." if sent and waiting else "."),
+        status = (f"decisions received from {gm.names_in_words(sent)}" if sent else
+                  "waiting for the teams' decisions")
+        if sent and waiting:
+            status += f"; waiting for {gm.names_in_words(waiting)}"
+        takeaway_box(f"Round {game.next_round} of {game.setup.rounds}: {status}.",
                      "board_status")
     else:
         debrief_view(room, facilitator=False)
     watch(lambda: room.version)
-
-
-def gm_names(teams: list[str]) -> str:
-    """``A``, ``A and B``, ``A, B and C``."""
-    return teams[0] if len(teams) == 1 else f"{', '.join(teams[:-1])} and {teams[-1]}"
 
 
 # --- export ------------------------------------------------------------------------------

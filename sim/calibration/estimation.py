@@ -8,8 +8,7 @@ Two kinds of estimate:
   reps (owners active in the last 90 days), the spend plan.
 * **Simulation fit** (indirect inference), where what the export shows
   depends on several mechanisms at once: stage advance probabilities and
-  durations, segment cycle multipliers, deal sizes, response time,
-  qualification, follow-up, the hand-off threshold. The company's history is
+  durations, segment cycle multipliers, deal sizes, qualification, follow-up, the hand-off threshold. The company's history is
   simulated with the candidate values and measured exactly as the export is
   (the same statistics, the same censoring); each parameter moves until its
   statistic matches, by a secant step per parameter. Its interval combines
@@ -32,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.calibration.estimates import Estimate, Fallback, wilson
 from sim.calibration.knobs import Knob, Knobs, resolved
 from sim.calibration.marketing import (
     SpendPeriod,
@@ -41,42 +41,12 @@ from sim.calibration.marketing import (
     spend_schedule,
 )
 from sim.calibration.parsing import snake
+from sim.calibration.response import ResponseFit, response_fit
 from sim.calibration.simulation import SimulationTask, simulate_all
 from sim.calibration.statistics import Stat, describe, observe
 from sim.calibration.tables import CLOSING_STAGES, CrmTables
 from sim.scenario.schema import Scenario
 
-Z95 = 1.959963984540054
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """One estimated scenario value.
-
-    Attributes:
-        path: the scenario key (dotted path).
-        value: the estimate.
-        low, high: its 95 % interval.
-        base: the base scenario's value.
-        records: records it rests on.
-        method: how it was estimated and from what, one line.
-    """
-
-    path: str
-    value: float
-    low: float
-    high: float
-    base: float
-    records: int
-    method: str
-
-
-@dataclass(frozen=True)
-class Fallback:
-    """A scenario value left at the base, and why."""
-
-    path: str
-    reason: str
 
 
 @dataclass
@@ -157,6 +127,11 @@ def fit(tables: CrmTables, base: Scenario, *, seed: int | None = None, iteration
     direct: dict[str, Any] = dict(structure.segment_overrides)
     estimates += _segment_shares(tables, base, structure, direct)
     estimates += _reps(tables, base, direct, fallbacks, notes)
+    response = response_fit(tables, resolved(base))
+    estimates += response.estimates
+    fallbacks += response.fallbacks
+    notes += response.notes
+    direct.update(response.overrides)
     schedule = spend_schedule(tables.spend) if tables.spend is not None else None
     spend_overrides = _spend_plan(tables, base, estimates, fallbacks)
     start = base.with_overrides(direct)
@@ -187,11 +162,12 @@ def fit(tables: CrmTables, base: Scenario, *, seed: int | None = None, iteration
     overrides = {**direct, **knobs.overrides(theta)}
     spread = {k.name: _knob_se(k, observed, simulated, slopes) for k in knobs.knobs}
     rng = np.random.default_rng([seed, 13])
-    internal = _draw(4000, rng, knobs, theta, spread, rate_draw, tables, structure, direct)
+    internal = _draw(4000, rng, knobs, theta, spread, rate_draw, tables, structure, direct,
+                     response)
     estimates += _fitted(knobs, theta, overrides, internal, observed, simulated, start)
     fallbacks += _unfitted(knobs, observed, structure)
     external = _draw(draws, np.random.default_rng([seed, 14]), knobs, theta, spread, rate_draw,
-                     tables, structure, direct) if draws else []
+                     tables, structure, direct, response) if draws else []
     return Fit(overrides, estimates, fallbacks, notes, observed, simulated, external, done,
                converged, schedule, spend_overrides, describe(tables), simulated_figures)
 
@@ -284,15 +260,6 @@ def _stages(tables: CrmTables, x: Scenario, notes: list[str],
 # -- direct estimates -----------------------------------------------------------------
 
 
-def _wilson(hits: int, n: int) -> tuple[float, float]:
-    if n == 0:
-        return 0.0, 1.0
-    p = hits / n
-    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
-    return max(centre - half, 0.0), min(centre + half, 1.0)
-
-
 def _segment_shares(tables: CrmTables, base: Scenario, structure: _Structure,
                     direct: dict[str, Any]) -> list[Estimate]:
     if not structure.segments:
@@ -305,7 +272,7 @@ def _segment_shares(tables: CrmTables, base: Scenario, structure: _Structure,
     out = []
     for i, (name, share) in enumerate(zip(structure.segments, shares, strict=True)):
         hits = int(counts.get(name, 0))
-        low, high = _wilson(hits, n)
+        low, high = wilson(hits, n)
         path = f"leads.segments.{i}.share"
         direct[path] = share
         out.append(Estimate(path, share, low, high, base_shares.get(name, math.nan), n,
@@ -515,11 +482,13 @@ def _knob_se(k: Knob, observed: dict[str, Stat], simulated: dict[str, Stat],
 
 def _draw(n: int, rng: np.random.Generator, knobs: Knobs, theta: dict[str, float],
           spread: dict[str, float], rates: dict[str, tuple[float, int]], tables: CrmTables,
-          structure: _Structure, direct: dict[str, Any]) -> list[dict[str, Any]]:
+          structure: _Structure, direct: dict[str, Any],
+          response: ResponseFit) -> list[dict[str, Any]]:
     """Parameter sets drawn from the estimates' uncertainty (independent, working scales).
 
     Fitted knobs are normal on their working scale; rates lognormal with the
-    Poisson error; segment shares Dirichlet on the lead counts.
+    Poisson error; segment shares Dirichlet on the lead counts; response shares
+    and the response tail mean from their counts (:meth:`ResponseFit.draw`).
     """
     names = list(theta)
     z = rng.standard_normal((n, len(names)))
@@ -540,6 +509,7 @@ def _draw(n: int, rng: np.random.Generator, knobs: Knobs, theta: dict[str, float
         if shares is not None:
             for s, share in enumerate(_exact_shares(list(shares[i]))):
                 draw[f"leads.segments.{s}.share"] = share
+        draw.update(response.draw(rng))
         draw.update(knobs.overrides(values))
         out.append(draw)
     return out
@@ -600,8 +570,6 @@ _EXPLAIN = {
     "mql_share": ("nurture.handoff_threshold", "the export has no MQL dates"),
     "contact_share": ("incentives.sales.follow_up_rate", "the export has no MQL or first-touch "
                       "dates"),
-    "response": ("sales.response_hours_mean", "the export has no first-touch times (with the "
-                 "time of day)"),
     "qualify_share": ("sales.qualify_probability", "opportunities are not linked to touched "
                       "leads (lead_id and first_touch_at)"),
 }

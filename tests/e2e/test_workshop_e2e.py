@@ -162,6 +162,7 @@ def idle(page) -> None:
 
 def screenshot(page, name: str, folder: Path, height: int = 2200) -> Path:
     """The whole app at a tall viewport (its main area scrolls inside the page)."""
+    page.mouse.move(0, 0)  # no tooltip of the last button clicked
     page.set_viewport_size({"width": WIDTH, "height": height})
     page.wait_for_timeout(1200)  # charts re-layout to the new size
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

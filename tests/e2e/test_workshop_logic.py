@@ -293,3 +293,11 @@ def test_likely_moves_change_one_lever_to_an_end_or_another_choice(baseline):
     plans = {m.sales_plan for m in moves} - {start.sales_plan}
     assert plans == set(lg.SALES_PLANS) - {start.sales_plan}
     assert len(lg.likely_moves(start, ["alignment_stage"])) == len(lg.ALIGNMENT_STAGES) - 1
+
+
+def test_takeaway_never_says_zero_days():
+    base = _runs("b", **_metrics([1, 1, 1], [1.0e6, 1.1e6, 1.2e6], [1, 2, 3], (40, 41, 42)))
+    yours = _runs("y", **_metrics([1, 1, 1], [1.2e6, 1.3e6, 1.41e6], [2, 3, 4],
+                                  (40.4, 41.5, 42.6)))
+    text = lg.compare(base, yours, lg.horizon("1 year")).takeaway
+    assert text.endswith("and closes deals 0.5 days slower (median lead to close).")

@@ -714,8 +714,9 @@ def takeaway(differences: pd.DataFrame, by_horizon: pd.DataFrame, horizon: Horiz
                  f": {why}.")
     elif _significant(cycle):
         pace = "faster" if cycle["difference"] < 0 else "slower"
-        text += (f", and closes deals {abs(cycle['difference']):.0f} days {pace} "
-                 f"(median lead to close).")
+        days = abs(float(cycle["difference"]))
+        amount = f"{days:.0f}" if days >= 1 else f"{days:.1f}"  # never "0 days slower"
+        text += f", and closes deals {amount} days {pace} (median lead to close)."
     elif not sign:
         text += ": more replications or a bigger move would tell."
     else:

@@ -5,10 +5,12 @@ Two kinds of estimate:
 * **Direct**, where the export measures a parameter itself: lead arrival rates
   by source (Poisson maximum likelihood given the spend history, with exact
   intervals), the segment mix (shares with Wilson intervals), the number of
-  reps (owners active in the last 90 days), the spend plan.
+  reps (owners active in the last 90 days), the spend plan, the
+  first-response shares and tail (:mod:`sim.calibration.response`).
 * **Simulation fit** (indirect inference), where what the export shows
   depends on several mechanisms at once: stage advance probabilities and
-  durations, segment cycle multipliers, deal sizes, qualification, follow-up, the hand-off threshold. The company's history is
+  durations, segment cycle multipliers, deal sizes, qualification,
+  follow-up, the hand-off threshold. The company's history is
   simulated with the candidate values and measured exactly as the export is
   (the same statistics, the same censoring); each parameter moves until its
   statistic matches, by a secant step per parameter. Its interval combines
@@ -46,7 +48,6 @@ from sim.calibration.simulation import SimulationTask, simulate_all
 from sim.calibration.statistics import Stat, describe, observe
 from sim.calibration.tables import CLOSING_STAGES, CrmTables
 from sim.scenario.schema import Scenario
-
 
 
 @dataclass

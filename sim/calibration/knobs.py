@@ -116,15 +116,6 @@ class Knobs:
         follow = x.incentives.sales.follow_up_rate or 0.0
         add("contact_share", logit(follow), attenuation(follow, shares.get("contact_share")), 2.0,
             ("incentives.sales.follow_up_rate",))
-        self.response_path = ("alignment.levers.sla_hours" if x.alignment.levers.sla
-                              else "sales.response_hours_mean")
-        mean = self._response_mean()
-        if mean > 0:
-            sigma = lognormal_sigma(x.sales.response_hours_cv)
-            add("response", math.log(mean) - sigma * sigma / 2.0, 1.0, 2.0,
-                (self.response_path,))
-            if sigma > 0:
-                add("response:spread", math.log(sigma), 1.0, 1.0, ("sales.response_hours_cv",))
         add("qualify_share", logit(x.sales.qualify_probability),
             attenuation(x.sales.qualify_probability, shares.get("qualify_share")), 2.0,
             ("sales.qualify_probability",))
@@ -158,13 +149,6 @@ class Knobs:
             add("discount", math.log(x.sales.base_discount), 1.0, 1.0, ("sales.base_discount",))
         self.knobs = knobs
 
-    def _response_mean(self) -> float:
-        x = self.x
-        mean = x.sales.response_hours_mean
-        if x.alignment.levers.sla and x.alignment.levers.sla_hours is not None:
-            mean = min(mean, x.alignment.levers.sla_hours)
-        return float(mean)
-
     def start(self) -> dict[str, float]:
         """Every knob's working value in the base scenario."""
         return {k.name: k.start for k in self.knobs}
@@ -177,16 +161,6 @@ class Knobs:
             out["nurture.handoff_threshold"] = theta["mql_share"]
         if "contact_share" in theta:
             out["incentives.sales.follow_up_rate"] = expit(theta["contact_share"])
-        if "response" in theta:
-            sigma = lognormal_sigma(x.sales.response_hours_cv)
-            if "response:spread" in theta:
-                sigma = math.exp(theta["response:spread"])
-                out["sales.response_hours_cv"] = min(lognormal_cv(sigma), 100.0)
-            mean = math.exp(theta["response"] + sigma * sigma / 2.0)
-            out[self.response_path] = mean
-            if self.response_path != "sales.response_hours_mean" and (
-                    mean > x.sales.response_hours_mean):
-                out["sales.response_hours_mean"] = mean
         if "qualify_share" in theta:
             out["sales.qualify_probability"] = expit(theta["qualify_share"])
         spread = math.exp(theta.get("duration:spread", 0.0))

@@ -130,7 +130,6 @@ def observe(tables: CrmTables, stages: list[str], segments: list[str],
     """
     out: list[Stat] = []
     out += _funnel(tables)
-    out += _response(tables)
     out += _pipeline(tables, stages, segments, reference_segment)
     out += _amounts(tables, segments)
     # A statistic the data pin down exactly (a discount with no spread) still gets
@@ -164,21 +163,6 @@ def _funnel(tables: CrmTables) -> list[Stat]:
         out.append(share_stat("win_share", (closed["status"] == "won").to_numpy(),
                               "share of closed opportunities won", closed["created"].to_numpy()))
     return [s for s in out if s is not None]
-
-
-def _response(tables: CrmTables) -> list[Stat]:
-    """First-response time, when the export has times of day (not dates only)."""
-    if not (tables.has("leads", "touch") and tables.has("leads", "mql")):
-        return []
-    if {"leads.mql_at", "leads.first_touch_at"} & tables.date_only:
-        return []
-    leads = tables.leads
-    hours = (leads["touch"] - leads["mql"]).to_numpy(dtype=float) * 24.0
-    keep = np.isfinite(hours) & (hours >= 0)
-    return _log_mean_stats("response", np.maximum(hours[keep], 1.0 / 60.0),
-                           "median first-response time (hours, geometric mean)",
-                           "spread of first-response times (sd of log hours)",
-                           leads["mql"].to_numpy(dtype=float)[keep])
 
 
 def stage_passages(tables: CrmTables, stages: list[str]) -> pd.DataFrame:

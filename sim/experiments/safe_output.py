@@ -5,7 +5,9 @@ file names come partly from people (a scenario's ``name``). So:
 
 - :func:`safe_name` turns any label into a file name: no separator, no ``..``,
   no control character, not hidden, length-capped with a hash suffix so that
-  two long labels stay apart;
+  two long labels stay apart. A scenario's ``name`` stays free text for people
+  (``validate`` accepts ``Q3 plan / EMEA``); it is made a file name only where
+  a file is named after it, so a hostile name cannot lead out of the folder;
 - :func:`inside` builds a path in a folder and refuses one that would leave it;
 - :func:`safe_cells` neutralises spreadsheet formulas (a cell starting with
   ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading

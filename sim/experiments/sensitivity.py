@@ -199,7 +199,8 @@ def _sign(x: float) -> int:
 
 
 def analyse(assumptions: AssumptionSet, model: Model, *, method: Method, samples: int,
-            seed: int, difference: bool = False, bisection_steps: int = 6) -> Analysis:
+            seed: int, difference: bool = False, bisection_steps: int = 6,
+            line_model: Model | None = None) -> Analysis:
     """Global indices, tornado and flips of ``model`` over the assumptions.
 
     Args:
@@ -212,6 +213,9 @@ def analyse(assumptions: AssumptionSet, model: Model, *, method: Method, samples
         seed: the root seed (the design has its own stream).
         difference: whether the result is a difference whose sign is the answer.
         bisection_steps: halvings of each flip's bracket.
+        line_model: evaluates the one-at-a-time lines and the bisection
+            (default ``model``); on the simulator, with more replications than
+            the global design, since a few points decide the tornado and the flips.
 
     Raises:
         ExperimentError: a result undefined at some point.
@@ -232,7 +236,8 @@ def analyse(assumptions: AssumptionSet, model: Model, *, method: Method, samples
             p = center_u.copy()
             p[j] = u
             line.append(p)
-    line_results = np.asarray(model(assumptions.values(np.array(line))), dtype=float)
+    line_model = line_model or model
+    line_results = np.asarray(line_model(assumptions.values(np.array(line))), dtype=float)
     center = float(line_results[0])
     tornado = []
     for j in range(ordered):
@@ -241,7 +246,8 @@ def analyse(assumptions: AssumptionSet, model: Model, *, method: Method, samples
         tornado.append(Tornado(assumptions.factors[j], low_v, high_v,
                                float(line_results[1 + 2 * j]), float(line_results[2 + 2 * j]),
                                center))
-    flips = _flips(assumptions, model, tornado, center, bisection_steps) if difference else []
+    flips = (_flips(assumptions, line_model, tornado, center, bisection_steps) if difference
+             else [])
     tornado.sort(key=lambda t: -t.swing)
     opposite = math.nan
     if difference and _sign(center) != 0:
@@ -307,10 +313,14 @@ class SensitivitySpec:
         metric: the metric.
         method: sobol or morris.
         samples: Sobol base samples or Morris trajectories.
-        replications: replications of every point (the same at every point).
+        replications: replications of every point of the global design (the same at
+            every point).
         seed: the root seed.
         assumptions: the factors.
         bisection_steps: halvings of each flip's bracket.
+        left_out: default assumptions left out because the scenarios differ on them.
+        line_replications: replications of the one-at-a-time lines and the
+            bisection (0: :attr:`line_factor` x ``replications``).
     """
 
     scenarios: tuple[Scenario, ...]
@@ -324,10 +334,14 @@ class SensitivitySpec:
     assumptions: AssumptionSet
     bisection_steps: int = 6
     left_out: tuple[str, ...] = field(default=())
+    line_replications: int = 0
 
     command = "sensitivity"
     design_name = DESIGN
     default_replications = 2
+    # A few points decide the tornado and the flips: they get this many times the
+    # replications of the global design's points.
+    line_factor = 4
     default_samples: ClassVar[Mapping[str, int]] = MappingProxyType(
         {"sobol": 32, "morris": 10})
 
@@ -376,15 +390,16 @@ class SensitivitySpec:
         for label, s in zip(labels, common, strict=True):
             check_draws(assumptions, s, f"sensitivity '{label}'")
         ordered = tuple(files) if against is None else tuple(reversed(tuple(files)))
-        return cls(common, labels, ordered, metric, method, n,
-                   replications or cls.default_replications, seed, assumptions,
-                   left_out=tuple(left_out))
+        reps = replications or cls.default_replications
+        return cls(common, labels, ordered, metric, method, n, reps, seed, assumptions,
+                   left_out=tuple(left_out), line_replications=cls.line_factor * reps)
 
     def to_json(self) -> dict[str, Any]:
         """The definition stored in ``experiment.json``."""
         return {"command": self.command, "design": self.design_name, "seed": self.seed,
                 "metric": self.metric, "method": self.method, "samples": self.samples,
                 "replications": self.replications, "bisection_steps": self.bisection_steps,
+                "line_replications": self.line_replications,
                 "labels": list(self.labels), "files": list(self.files),
                 "left_out": list(self.left_out), "assumptions": self.assumptions.to_json(),
                 "scenarios": [s.model_dump(mode="json") for s in self.scenarios]}
@@ -396,14 +411,21 @@ class SensitivitySpec:
                    tuple(data["labels"]), tuple(data["files"]), str(data["metric"]),
                    data["method"], int(data["samples"]), int(data["replications"]),
                    int(data["seed"]), AssumptionSet.from_json(data["assumptions"]),
-                   int(data["bisection_steps"]), tuple(data.get("left_out", ())))
+                   int(data["bisection_steps"]), tuple(data.get("left_out", ())),
+                   int(data.get("line_replications", 0)))
 
     def planned(self) -> int:
         """Simulations the analysis needs at least (for the progress bar)."""
         d = self.assumptions.dimension
         points = (self.samples * (d + 2) if self.method == "sobol"
-                  else self.samples * (d + 1)) + 1 + 2 * len(self.assumptions.assumptions)
-        return points * self.replications * len(self.scenarios)
+                  else self.samples * (d + 1))
+        line = 1 + 2 * len(self.assumptions.assumptions)
+        return (points * self.replications + line * self.lines) * len(self.scenarios)
+
+    @property
+    def lines(self) -> int:
+        """Replications of the one-at-a-time lines and the bisection."""
+        return self.line_replications or self.line_factor * self.replications
 
 
 @dataclass(frozen=True)
@@ -491,31 +513,46 @@ def run_sensitivity(spec: SensitivitySpec, executor: Executor,
     """Run a sensitivity analysis on the simulator (resumable; any executor)."""
     evaluator = Evaluator(executor, spec.seed, store, progress)
     evaluator.expect(spec.planned())
-    design = SampleDesign.luck_only(spec.replications)
-    seen: dict[str, dict[str, NDArray[np.float64]]] = {}
+    # Replications 0 .. R-1 at every point; the lines' first R are the design's own.
+    stride = max(spec.replications, spec.lines)
+    design = SampleDesign.luck_only(spec.replications, stride)
+    line_design = SampleDesign.luck_only(spec.lines, stride)
+    seen: dict[tuple[str, int], dict[str, NDArray[np.float64]]] = {}
 
-    def model(points: list[dict[str, float | int]]) -> NDArray[np.float64]:
-        batch = []
-        for values in points:
-            for label, scenario in zip(spec.labels, spec.scenarios, strict=True):
-                pid = point_id(label, values)
-                if pid not in seen:
-                    batch.append((pid, _world(scenario, values, label)))
-        unique = list(dict(batch).items())
-        seen.update(evaluator.evaluate(unique, design) if unique else {})
-        out = []
-        for values in points:
-            means = [float(np.nanmean(seen[point_id(label, values)][spec.metric]))
-                     if np.any(~np.isnan(seen[point_id(label, values)][spec.metric]))
-                     else math.nan for label in spec.labels]
-            out.append(means[1] - means[0] if spec.difference else means[0])
-        return np.array(out, dtype=float)
+    def evaluated(on: SampleDesign) -> Model:
+        def model(points: list[dict[str, float | int]]) -> NDArray[np.float64]:
+            batch = []
+            for values in points:
+                for label, scenario in zip(spec.labels, spec.scenarios, strict=True):
+                    pid = point_id(label, values)
+                    if (pid, on.replications) not in seen:
+                        batch.append((pid, _world(scenario, values, label)))
+            unique = list(dict(batch).items())
+            found = evaluator.evaluate(unique, on) if unique else {}
+            seen.update({(pid, on.replications): v for pid, v in found.items()})
+            out = []
+            for values in points:
+                means = [_mean(seen[(point_id(label, values), on.replications)][spec.metric])
+                         for label in spec.labels]
+                out.append(means[1] - means[0] if spec.difference else means[0])
+            return np.array(out, dtype=float)
 
-    analysis = analyse(spec.assumptions, model, method=spec.method, samples=spec.samples,
-                       seed=spec.seed, difference=spec.difference,
-                       bisection_steps=spec.bisection_steps)
-    rows = long_table(seen, design, "point")
+        return model
+
+    analysis = analyse(spec.assumptions, evaluated(design), method=spec.method,
+                       samples=spec.samples, seed=spec.seed, difference=spec.difference,
+                       bisection_steps=spec.bisection_steps,
+                       line_model=evaluated(line_design))
+    rows = []
+    for (pid, reps), metrics in seen.items():
+        table = long_table({pid: metrics}, SampleDesign.luck_only(reps, stride), "point")
+        rows += [row for row in table if (pid, line_design.replications) not in seen
+                 or reps == line_design.replications]
     return SensitivityResult(spec, analysis, pd.DataFrame(rows))
+
+
+def _mean(x: NDArray[np.float64]) -> float:
+    return float(np.nanmean(x)) if np.any(~np.isnan(x)) else math.nan
 
 
 def _world(scenario: Scenario, values: Mapping[str, Any], label: str) -> Scenario:

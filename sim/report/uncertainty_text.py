@@ -186,7 +186,8 @@ def sensitivity_text(result: SensitivityResult) -> str:
     lines = [
         f"Sensitivity of {_result_name(result)} to {_plural(d, 'assumption')} "
         f"({spec.assumptions.source}): {how}, {len(a.results):,} points x "
-        f"{_plural(spec.replications, 'replication')} (the same at every point), "
+        f"{_plural(spec.replications, 'replication')} (the same at every point; "
+        f"{spec.lines} on the one-at-a-time lines), "
         f"{fmt_horizon(spec.scenarios[0].horizon_days, with_days=True)}, seed {spec.seed}.",
         f"With every assumption at its median: {fmt(a.center, kind, signed=spec.difference)}.",
         "",

@@ -23,9 +23,9 @@ from pydantic import Field, field_validator, model_validator
 from sim.scenario.errors import ScenarioError
 from sim.scenario.fields import Section, param
 from sim.scenario.overrides import (
+    STARTING_KEYS,
     WHY_FIXED,
     Source,
-    STARTING_KEYS,
     apply_overrides,
     fixed_key_of,
     fixed_keys,

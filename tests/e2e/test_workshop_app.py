@@ -120,6 +120,11 @@ def test_a_team_decides_privately_and_the_board_shows_no_decision(fresh, baselin
     assert "brand share" not in texts(board)
     unknown = page({"team": "NOPE22"})
     assert "No game has the team code" in unknown.error[0].value
+    joining = page()  # a participant opens the app's address and types the code
+    joining.text_input(key="join_code").input(room.codes["Team B"].lower())
+    next(b for b in joining.button if b.label == "Open our team's page").click().run()
+    assert joining.query_params["team"] == room.codes["Team B"]
+    assert "# Team B" in texts(joining)
 
 
 def test_the_facilitator_plays_debriefs_splits_the_gap_and_exports(fresh, baseline):

@@ -400,6 +400,8 @@ class Engine:
                 break
             if old not in wanted:
                 self._stored -= len(self._results.pop(old))
+                if not any(fp == old[0] for fp, _ in [*self._results, *wanted]):
+                    self._scenarios.pop(old[0], None)
 
 
 class EngineExecutor(Executor):

@@ -905,6 +905,21 @@ def board_page(code: str) -> None:
     watch(lambda: room.version)
 
 
+def join_a_team() -> None:
+    """For a participant who opened the app's address: go to the team's page by its code."""
+    with st.sidebar.expander("In a game? Your team's code"), st.form("join", border=False):
+        code = st.text_input("Team code", key="join_code", max_chars=16,
+                             help="The code your facilitator gave your team.")
+        if st.form_submit_button("Open our team's page") and code.strip():
+            found = rooms().by_team_code(code)
+            if found is None:
+                st.error("No game has this code.")
+            else:
+                st.query_params.clear()
+                st.query_params["team"] = found[0].codes[found[1]]
+                st.rerun()
+
+
 # --- export ------------------------------------------------------------------------------
 
 
@@ -989,6 +1004,7 @@ def main() -> None:
     if st.query_params.get("screen") != screen.lower():
         st.query_params["screen"] = screen.lower()
     st.sidebar.divider()
+    join_a_team()
     if screen == "Compare":
         compare_screen()
     elif screen == "Game":

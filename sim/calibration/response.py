@@ -12,14 +12,14 @@ exponential mean. How responses spread inside a band
 (``sales.response_band_shape``) is not observable in band counts and stays
 at the base.
 
-Under an SLA the export shows the managed delays: responses brought inside
-the SLA's hours mix with those that came early anyway, so the share within
-an hour is not the unmanaged one and stays at the base. Beyond the SLA's
-hours responses keep their unmanaged delay (MODEL.md, first response), so
-the share within 24 h is still readable when some responses come between
-the SLA's hours and 24 h, and the tail mean is, by the memorylessness of
-the exponential tail, readable from the delays beyond the latest point the
-SLA reaches.
+Under an SLA the export shows the managed delays: a share
+(the compliance) within the SLA's hours, where responses brought inside mix
+with those that came early anyway, so the unmanaged shares within an hour
+and a day are not observable and stay at the base. Beyond the SLA's hours
+responses keep their unmanaged distribution (``first_response_hours`` in
+:mod:`sim.model.mechanisms`), so the tail mean is still read off the
+delays beyond 24 h (or beyond the SLA's hours, if later: the exponential
+tail forgets how long a response has waited).
 """
 
 from __future__ import annotations
@@ -126,29 +126,19 @@ def response_fit(tables: CrmTables, base: Any, lag_days: float = 30.0,
     if not sla:
         _share(out, WITHIN_1H, hours, FIRST_BAND_END_HOURS, sales.response_within_1h, "1 h")
         _share(out, WITHIN_24H, hours, DAY_BAND_START_HOURS, sales.response_within_24h, "24 h")
-        _tail(out, hours, DAY_BAND_START_HOURS, sales.response_tail_mean_hours, min_records,
-              shifted=False)
+        _tail(out, hours, DAY_BAND_START_HOURS, sales.response_tail_mean_hours, min_records)
         return out
     limit = float(levers.sla_hours)
     _share(out, COMPLIANCE, hours, limit, levers.sla_compliance, f"the SLA's {limit:g} h")
-    out.fallbacks.append(Fallback(WITHIN_1H, "under an SLA the responses brought inside its "
-                                  "hours mix with those within an hour anyway"))
-    late = hours[hours > limit]
-    between = int(np.count_nonzero(late <= DAY_BAND_START_HOURS))
-    if limit < DAY_BAND_START_HOURS and between >= min_records:
-        # Responses between the SLA's hours and a day keep their unmanaged delay:
-        # the share within 24 h and the tail beyond it are the unmanaged ones.
-        _share(out, WITHIN_24H, hours, DAY_BAND_START_HOURS, sales.response_within_24h, "24 h")
-        _tail(out, hours, DAY_BAND_START_HOURS, sales.response_tail_mean_hours, min_records,
-              shifted=False)
-        return out
-    out.fallbacks.append(Fallback(WITHIN_24H, f"under the SLA (compliance above the unmanaged "
-                                  f"share within 24 h) {between} responses come between "
-                                  f"{limit:g} h and 24 h: too few to read it"))
-    # The SLA reaches an unknown point in the exponential tail; beyond the earliest
-    # late response the excess is exponential with the same mean (shifted exponential).
-    _tail(out, late[late > DAY_BAND_START_HOURS], DAY_BAND_START_HOURS,
-          sales.response_tail_mean_hours, min_records, shifted=True)
+    for path in (WITHIN_1H, WITHIN_24H):
+        out.fallbacks.append(Fallback(path, "under an SLA the export shows the managed "
+                                      "delays: responses brought inside its hours hide how "
+                                      "many came within the hour or the day without it"))
+    # Beyond the SLA's hours responses keep their unmanaged distribution, whose
+    # tail beyond 24 h is exponential: the excess over 24 h (or over the SLA's
+    # hours, if later) has the tail's mean excess whatever the SLA.
+    _tail(out, hours, max(limit, DAY_BAND_START_HOURS), sales.response_tail_mean_hours,
+          min_records)
     return out
 
 
@@ -171,28 +161,27 @@ def _share(out: ResponseFit, path: str, hours: np.ndarray, limit: float, base: f
                                   f"MQL (Wilson interval)"))
 
 
-def _tail(out: ResponseFit, hours: np.ndarray, start: float, base: float, min_records: int,
-          shifted: bool) -> None:
-    """Mean of the responses after a day: 24 h plus the mean exponential excess."""
+def _tail(out: ResponseFit, hours: np.ndarray, start: float, base: float,
+          min_records: int) -> None:
+    """Mean of the responses after a day: 24 h plus the mean exponential excess over ``start``.
+
+    ``start`` is 24 h or later; the exponential tail forgets how long a
+    response has already waited, so the excess over any ``start`` has the
+    same mean.
+    """
     beyond = hours[hours > start]
     if beyond.size < min_records:
         out.fallbacks.append(Fallback(TAIL_MEAN, f"only {beyond.size} first touches come after "
                                       f"{start:g} h"))
         return
-    origin = float(beyond.min()) if shifted else start
-    # With the origin at the earliest delay, n - 1 excesses carry the information.
-    count = beyond.size - 1 if shifted else beyond.size
-    excess = float(np.sum(beyond - origin))
-    if count < 1 or excess <= 0:
-        out.fallbacks.append(Fallback(TAIL_MEAN, "no spread among the late first touches"))
-        return
+    count = int(beyond.size)
+    excess = float(np.sum(beyond - start))
     mean = excess / count
     low = 2.0 * excess / stats.chi2.ppf(0.975, 2 * count)
     high = 2.0 * excess / stats.chi2.ppf(0.025, 2 * count)
     out.tail = (count, excess)
-    how = (f"beyond the earliest of them ({origin:.1f} h), the SLA's reach"
-           if shifted else "beyond 24 h")
     out.estimates.append(Estimate(
-        TAIL_MEAN, start + mean, start + low, start + high, float(base), int(beyond.size),
-        f"{beyond.size:,} first touches after {start:g} h: 24 h plus their mean excess "
-        f"{how} (exponential, exact interval)"))
+        TAIL_MEAN, DAY_BAND_START_HOURS + mean, DAY_BAND_START_HOURS + low,
+        DAY_BAND_START_HOURS + high, float(base), count,
+        f"{count:,} first touches after {start:g} h: 24 h plus their mean excess over "
+        f"{start:g} h (exponential, exact interval)"))

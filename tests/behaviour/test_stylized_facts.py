@@ -1,7 +1,10 @@
 """The five stylized facts of MODEL.md section 12, each stated by its test's name.
 
-Every comparison uses common random numbers (the same seed and replication
-indices, so both scenarios see the same leads and the same luck) and a paired
+Each fact is asked the plain way a user asks it: ``--set`` on the baseline file
+(``load_scenario(BASELINE, overrides)``), so a changed plan is a move from today's
+plan on day 0 and revenue windows are bookings. Every comparison uses common
+random numbers (the same seed and replication indices, so both scenarios see the
+same leads and the same luck) and a paired
 95% confidence interval of the difference: a fact holds when the interval
 excludes zero in the stated direction. The fast variants use a few
 replications; ``pytest -m slow`` runs the stronger ones with more.
@@ -34,8 +37,8 @@ def baseline() -> Scenario:
 
 @cache
 def runs(overrides: tuple[tuple[str, object], ...], replications: int) -> list[dict]:
-    """Metrics of replications 0..n-1 of the baseline with ``overrides`` (cached)."""
-    scenario = baseline().with_overrides(dict(overrides))
+    """Metrics of replications 0..n-1 of the baseline with ``--set overrides`` (cached)."""
+    scenario = load_scenario(BASELINE, dict(overrides))
     return [simulate(scenario, seed=SEED, replication=r).metrics for r in range(replications)]
 
 
@@ -61,8 +64,7 @@ SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def brand_runs(n: int) -> dict[float, list[dict]]:
-    return {s: runs(key(**{"marketing.brand_share": s, "marketing.prior_brand_share": 0.46}),
-                    n) for s in SHARES}
+    return {s: runs(key(**{"marketing.brand_share": s}), n) for s in SHARES}
 
 
 def check_brand_vs_promotion(n: int) -> None:
@@ -70,7 +72,7 @@ def check_brand_vs_promotion(n: int) -> None:
     # with different splits see different lead streams, so common random
     # numbers help less here: the 90-day checks run 90-day horizons with three
     # times the replications.
-    quarter = {"horizon_days": 90.0, "marketing.prior_brand_share": 0.46}
+    quarter = {"horizon_days": 90.0}
     early_runs = {s: runs(key(**quarter, **{"marketing.brand_share": s}), 3 * n)
                   for s in SHARES}
     assert_positive(paired(early_runs[1.0], early_runs[0.0], "revenue"),
@@ -199,8 +201,12 @@ def check_incentives(n: int) -> None:
     loaded = {"sales.reps": 5}
     revenue_only = runs(key(**loaded, **{"incentives.sales_plan": "revenue_commission"}), n)
     shared = runs(key(**loaded, **{"incentives.sales_plan": "shared_revenue"}), n)
-    assert_positive(paired(shared, revenue_only, "lost_never_contacted"),
-                    "uncontacted MQLs, revenue-only minus shared revenue, under load")
+    # "Leaves uncontacted" is the reps' choice: MQLs not followed up. MQLs that expire
+    # waiting for a free slot are a matter of capacity, and a plan that follows up every
+    # MQL fills the queue and lets more of them expire, so the total never contacted
+    # would mix the behaviour the fact is about with its capacity consequence.
+    assert_positive(paired(shared, revenue_only, "never_contacted_not_followed_up"),
+                    "MQLs not followed up, revenue-only minus shared revenue, under load")
 
 
 def test_incentives_quota_spikes_closes_at_period_end_revenue_only_neglects_mqls() -> None:

@@ -159,10 +159,11 @@ def test_staffing_events_open_the_ramp_and_close_on_leaving() -> None:
 
 
 def test_the_headcount_set_for_day_0_is_the_starting_team_not_a_hire() -> None:
-    # --set sales.reps=10 on a scenario that starts from today: today's plan
-    # (the warm-up) keeps 8 in its record, but the team of day 0 is in post throughout.
+    # --set sales.reps=10 on a scenario that starts from today: the team of day 0 is
+    # where the company starts (not a move from today's plan), in post throughout.
     moved = load_scenario(BASELINE, ["sales.reps=10"])
-    assert [s.sales.reps for _, s in moved.periods()] == [8, 10]
+    assert moved.today == {}
+    assert [s.sales.reps for _, s in moved.periods()] == [10]
     assert starting_team(moved.periods()) == 10 and not has_dynamics(moved.periods())
     on_day_0 = _periods((0.0, {"sales.reps": 12}), **{"sales.reps": 8})
     assert starting_team(on_day_0) == 12 and not has_dynamics(on_day_0)

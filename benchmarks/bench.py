@@ -26,6 +26,10 @@ One run (``make bench``) measures, on this machine and in this order:
 4. **make run.** Wall time of ``run.py run scenarios/baseline.yaml`` (what
    ``make run`` runs: 20 replications on every core, tables and report
    written) as a fresh process.
+5. **Targets.** Every performance target, with its measured ratio and
+   whether it is met (``targets.py``): every scenario file against bare
+   SimPy, CPU per lead at a million leads, bytes of per-lead records, the
+   30-day run with its report, Dask efficiency on two workers.
 
 It prints a table and writes it to ``benchmarks/results.json``::
 
@@ -52,6 +56,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import targets  # noqa: E402
 from reference_funnel import reference_funnel  # noqa: E402
 
 from sim import load_scenario, run_replications, simulate  # noqa: E402
@@ -299,7 +304,10 @@ def main() -> int:
     results["memory"] = memory((0.5, 2.0) if args.quick else (3.0, 30.0),
                                30.0 if args.quick else None)
     results["make_run"] = make_run(horizon)
+    results["targets"] = targets.measure(args.quick, repeats if args.quick else 3)
     print(table(results))
+    print("\nPerformance targets (issue 16; benchmarks/targets.py)")
+    print(targets.table(results["targets"]))
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"\nwritten to {args.out}")
     return 0

@@ -62,6 +62,7 @@ from sim.model.mechanisms import (
     discount,
     in_push_window,
     nurture_crossing_days,
+    nurture_crossing_days_scalar,
     pull_forward_close,
     quality_odds,
     scale_odds_scalar,
@@ -78,6 +79,9 @@ from sim.scenario.schema import ResolvedScenario, Scenario
 # A block of leads spans whole days: about this many leads, at most this many days.
 BLOCK_LEADS = 4096
 BLOCK_DAYS = 28
+# A day with at most this many leads enters nurture lead by lead, not as arrays
+# (the same numbers; faster below about this size: benchmarks/performance.md).
+SMALL_DAY_LEADS = 24
 
 Lead = tuple[LeadBlock, int]  # a lead: its block and its row there
 
@@ -117,6 +121,7 @@ class FunnelModel:
         self.period_starts = [start for start, _ in periods]
         self.period_scenarios: list[ResolvedScenario] = [s for _, s in periods]
         self.policies = [Policy.from_scenario(s) for s in self.period_scenarios]
+        self.single_period = len(self.policies) == 1
         self.plan: SpendPlan = build_spend_plan(periods, self.horizon)
         self.stages = len(scenario.sales.stages)
         self.env = simpy.Environment(initial_time=float(self.plan.start_day))
@@ -159,9 +164,13 @@ class FunnelModel:
 
     def policy_at(self, t: float) -> Policy:
         """The policy in force at time ``t``."""
+        if self.single_period:  # no timeline: no search
+            return self.policies[0]
         return self.policies[max(bisect.bisect_right(self.period_starts, t) - 1, 0)]
 
     def _scenario_at(self, t: float) -> ResolvedScenario:
+        if self.single_period:
+            return self.period_scenarios[0]
         return self.period_scenarios[max(bisect.bisect_right(self.period_starts, t) - 1, 0)]
 
     def _finish(self, lead: Lead, outcome: Outcome, reason: Reason, t: float) -> None:
@@ -396,11 +405,16 @@ class FunnelModel:
         u = nurture.rows[lo:hi]
         times = block.created[lo:hi]
         items = self._feedback_items()
-        noise = p.noise_after_feedback(items) * u[:, Luck.SCORE_NOISE]
-        if self.capture_on:
-            noise = noise * self._data_noise_factor(p)
+        scale = p.noise_after_feedback(items)
+        factor = self._data_noise_factor(p) if self.capture_on else None
         if self.content_on:  # the day's share of content used, for the waste
             self.relevance_log.append((self.env.now, self._content_relevance(p)))
+        if hi - lo <= SMALL_DAY_LEADS:
+            self._start_nurture_few(block, nurture, lo, hi, p, scale, factor)
+            return
+        noise = scale * u[:, Luck.SCORE_NOISE]
+        if factor is not None:
+            noise = noise * factor
         crossing = nurture_crossing_days(u[:, Luck.QUALITY], noise, p.threshold,
                                          p.score_quality_weight, p.engagement_rate,
                                          nurture.engaged[lo:hi])
@@ -426,6 +440,40 @@ class FunnelModel:
         if lost.size:
             self._finished(block, lost.size)
 
+    def _start_nurture_few(self, block: LeadBlock, nurture: _Nurture, lo: int, hi: int,
+                           p: Policy, scale: float, factor: float | None) -> None:
+        """:meth:`_start_nurture` for a day of few leads: the same numbers, lead by lead.
+
+        A small company has a few leads a day, where the dozen array
+        operations of a day cost more than the leads themselves; plain floats
+        take the same operations in the same order (and NumPy's logarithm, in
+        :func:`~sim.model.mechanisms.nurture_crossing_days_scalar`).
+        """
+        now, horizon = self.env.now, self.horizon
+        rows = nurture.rows[lo:hi].tolist()
+        lost = 0
+        for j, (row, t, exit_days, engaged) in enumerate(zip(
+                rows, block.created[lo:hi].tolist(), nurture.exits[lo:hi].tolist(),
+                nurture.engaged[lo:hi].tolist(), strict=True)):
+            noise = scale * row[Luck.SCORE_NOISE]
+            if factor is not None:
+                noise = noise * factor
+            crossing = nurture_crossing_days_scalar(
+                row[Luck.QUALITY], noise, p.threshold, p.score_quality_weight, p.engagement_rate,
+                engaged)
+            if crossing < exit_days:
+                t_mql = t + crossing
+                if t_mql < horizon:
+                    row[Luck.BUYING_WINDOW] = t + row[Luck.BUYING_WINDOW]
+                    self.env.process(self._journey((block, lo + j), t_mql - now, row))
+            elif t + exit_days < horizon:
+                block.outcome[lo + j] = Outcome.COLD
+                block.reason[lo + j] = nurture.exit_reason[lo + j]
+                block.outcome_time[lo + j] = t + exit_days
+                lost += 1
+        if lost:
+            self._finished(block, lost)
+
     def _renurture(self, lead: Lead, row: list[float], p: Policy) -> float:
         """Send a rejected lead back to nurture.
 
@@ -436,24 +484,24 @@ class FunnelModel:
         rng = self.streams.recycle
         now = self.env.now
         fresh = rng.random(2 + len(Luck.HANDOFF))
-        noise = (p.noise_after_feedback(self._feedback_items()) * dist.standard_normal(fresh[0])
-                 * self._data_noise_factor(p))
+        noise = (p.noise_after_feedback(self._feedback_items())
+                 * dist.standard_normal_scalar(float(fresh[0])) * self._data_noise_factor(p))
         leads = self._scenario_at(now).leads
         block, i = lead
         engaged = (leads.initial_engagement_organic if block.source[i] == Source.ORGANIC
                    else leads.initial_engagement_promotion)
-        crossing = float(nurture_crossing_days(
+        crossing = nurture_crossing_days_scalar(
             row[Luck.QUALITY], noise, p.threshold, p.score_quality_weight, p.engagement_rate,
             engaged,
-        ))
-        cold = float(dist.exponential(fresh[1], 1.0)) / p.cold_hazard if p.cold_hazard > 0 \
-            else math.inf
+        )
+        cold = (dist.exponential_scalar(float(fresh[1]), 1.0) / p.cold_hazard
+                if p.cold_hazard > 0 else math.inf)
         window_left = row[Luck.BUYING_WINDOW] - now
         exit_days = min(cold, window_left, p.max_nurture_days)
         for col, value in zip(Luck.HANDOFF, fresh[2:].tolist(), strict=True):
             row[col] = value
-        row[Luck.RESPONSE] = float(dist.standard_normal(row[Luck.RESPONSE]))
-        row[Luck.QUALIFY_DAYS] = float(dist.exponential(row[Luck.QUALIFY_DAYS], 1.0))
+        row[Luck.RESPONSE] = dist.standard_normal_scalar(row[Luck.RESPONSE])
+        row[Luck.QUALIFY_DAYS] = dist.exponential_scalar(row[Luck.QUALIFY_DAYS], 1.0)
         block.recycled[i] += 1
         if crossing < exit_days:
             return crossing

@@ -128,6 +128,29 @@ def nurture_crossing_days(
     return out
 
 
+def nurture_crossing_days_scalar(
+    quality: float,
+    score_noise: float,
+    threshold: float,
+    quality_weight: float,
+    rate_per_day: float,
+    initial_engagement: float,
+) -> float:
+    """:func:`nurture_crossing_days` of one lead, without array overhead.
+
+    The same operations in the same order on the same floats, and NumPy's
+    logarithm (plain ``math.log`` differs from it in the last bit for a few
+    arguments in a thousand), so the result is bit-for-bit that of the array
+    version.
+    """
+    needed = (threshold - quality_weight * quality - score_noise) / (1.0 - quality_weight)
+    if needed <= initial_engagement:
+        return 0.0
+    if needed < 1.0 and rate_per_day > 0.0:
+        return float(np.log((1.0 - initial_engagement) / (1.0 - needed))) / rate_per_day
+    return math.inf
+
+
 # --- first response: its delay and what a late one costs ---------------------------------
 #
 # The published figures are stated by response-time band (Oldroyd, McElheran &

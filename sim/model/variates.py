@@ -9,6 +9,8 @@ so a whole day's leads are drawn at once.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
@@ -30,6 +32,13 @@ def exponential(u: ArrayLike, mean: float) -> FloatArray:
     return _floats(-mean * np.log1p(-q))
 
 
+def exponential_scalar(u: float, mean: float) -> float:
+    """One :func:`exponential` variate, bit-for-bit, without array overhead."""
+    if math.isinf(mean):
+        return math.inf
+    return -mean * float(np.log1p(-u))
+
+
 def beta(u: ArrayLike, a: float, b: float) -> FloatArray:
     """Beta(a, b) variates (lead quality)."""
     return _floats(special.betaincinv(a, b, _floats(u)))
@@ -38,6 +47,11 @@ def beta(u: ArrayLike, a: float, b: float) -> FloatArray:
 def standard_normal(u: ArrayLike) -> FloatArray:
     """Standard normal variates."""
     return _floats(special.ndtri(_floats(u)))
+
+
+def standard_normal_scalar(u: float) -> float:
+    """One :func:`standard_normal` variate, bit-for-bit, without array overhead."""
+    return float(special.ndtri(u))
 
 
 def poisson(u: ArrayLike, mean: ArrayLike) -> FloatArray:

@@ -245,7 +245,10 @@ ALIGNMENT_STAGES: PresetTable = MappingProxyType(
                 "cross_training": 0.6,
                 "tactical_support": 0.8,
                 "shared_metrics": 0.3,
-                "overhead_fixed_annual": 120_000.0,
+                # One revenue process needs a revenue-operations function: one to
+                # two roles with their tools (assumption; plausible range
+                # 100,000-300,000 a year).
+                "overhead_fixed_annual": 200_000.0,
                 "overhead_per_rep_annual": 6_000.0,
             }
         ),

@@ -70,11 +70,11 @@ def brand_runs(n: int) -> dict[float, list[dict]]:
 def check_brand_vs_promotion(n: int) -> None:
     # Over the first 90 days, all-promotion books more than all-brand. Plans
     # with different splits see different lead streams, so common random
-    # numbers help less here: the 90-day checks run 90-day horizons with three
+    # numbers help less here: the 90-day check runs 90-day horizons with three
     # times the replications.
     quarter = {"horizon_days": 90.0}
     early_runs = {s: runs(key(**quarter, **{"marketing.brand_share": s}), 3 * n)
-                  for s in SHARES}
+                  for s in (0.0, 1.0)}
     assert_positive(paired(early_runs[1.0], early_runs[0.0], "revenue"),
                     "90-day revenue, all-promotion minus all-brand")
     by_share = brand_runs(n)
@@ -84,13 +84,19 @@ def check_brand_vs_promotion(n: int) -> None:
     assert 0.0 < best < 1.0, means
     assert_positive(paired(by_share[0.0], by_share[best], "revenue"), "3-year, best vs 0")
     assert_positive(paired(by_share[1.0], by_share[best], "revenue"), "3-year, best vs 1")
-    # The best share grows with the horizon: best at 90 days < best at 3 years,
-    # and each beats the other on its own horizon.
-    early = {s: np.mean([m["revenue"] for m in r]) for s, r in early_runs.items()}
-    best_early = max(early, key=early.get)
-    assert best_early < best, (early, means)
-    assert_positive(paired(early_runs[best], early_runs[best_early], "revenue"),
-                    "90-day revenue, early-best minus 3-year-best share")
+    # The best share grows with the horizon: a brand-heavier plan gains on a
+    # promotion-heavier one as the window lengthens. Starting from today, the first
+    # 90 days' bookings come mostly from today's pipeline, so they barely tell shares
+    # 0-0.5 apart and a grid's 90-day argmax is noise; the tilt of revenue across
+    # shares is what moves with the horizon. Same replications, so paired: the
+    # ratio of 0.75's to 0.25's bookings is higher over three years than over the
+    # first 90 days.
+    def tilt(m_brand: dict, m_promo: dict, metric: str) -> float:
+        return m_brand[metric] / m_promo[metric]
+
+    gains = np.array([tilt(b, p, "revenue") - tilt(b, p, "revenue_90d")
+                      for b, p in zip(by_share[0.75], by_share[0.25], strict=True)])
+    assert_positive(mean_ci(gains), "revenue ratio 0.75 / 0.25, three years minus 90 days")
 
 
 def test_brand_vs_promotion_promotion_wins_90_days_interior_best_share_grows_with_horizon(

@@ -233,6 +233,6 @@ def attribution_chart(table: pd.DataFrame, title: str) -> alt.LayerChart:
     labels = alt.Chart(data).mark_text(align="left", dx=6, fontSize=FONT).encode(
         y=y, x="ci_high:Q", text="text:N")
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#666666").encode(x="x:Q")
-    height = max(160, 56 * len(data))
+    height = max(220, 70 * len(data))
     return _big(alt.LayerChart(layer=[bars, whiskers, labels, zero]).properties(
         title=title, height=height, width="container"))

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -180,9 +181,15 @@ def dask_efficiency(replications: int, horizon_days: float | None) -> dict[str, 
             t2 = time.perf_counter() - start
     except ExecutorError as exc:  # Dask missing or unable to start: say so in the table
         return {"error": str(exc)}
-    same = [r.metrics for r in serial] == [r.metrics for r in parallel]
+    same = all(_same_metrics(a.metrics, b.metrics) for a, b in zip(serial, parallel, strict=True))
     return {"replications": replications, "serial_seconds": t1, "dask_seconds": t2,
             "efficiency": t1 / (2 * t2), "identical": same}
+
+
+def _same_metrics(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Equal metrics, an undefined (NaN) metric equal to itself."""
+    return a.keys() == b.keys() and all(
+        a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in a)
 
 
 def measure(quick: bool, repeats: int) -> dict[str, Any]:

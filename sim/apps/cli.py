@@ -1,12 +1,16 @@
 """Command-line interface: run, compare, sweep, optimize, calibrate, validate, schema, workshop.
 
 Bad input (a missing file, bad YAML, an unknown key, a value out of range, a
-bad option) prints one line on stderr and exits with code 2; nothing is
-written. ``run.py`` at the repository root and the ``leadflow`` console script
-only call :func:`main`.
+bad option, an ``--out`` that is not the tool's) prints one line on stderr and
+exits with code 2; nothing is written. A failing disk or file system is one
+line too (exit 1); Ctrl-C and SIGTERM are one line (exit 130, 143). Names and
+keys people typed reach the terminal with their control characters escaped
+(:mod:`sim.apps.terminal`). ``run.py`` at the repository root and the
+``leadflow`` console script only call :func:`main`.
 
 Start-up is kept short: this module and the argument parser import the
-standard library only. Each command imports the layers it needs (NumPy,
+standard library only (and two small modules that do the same: signals and
+terminal text). Each command imports the layers it needs (NumPy,
 SimPy, pandas, Matplotlib, Dask...) when it runs, so ``--help`` and
 ``validate`` answer in a fraction of a second.
 """
@@ -22,6 +26,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+
+# Standard library only, like this module: how a stop and the terminal are handled
+# must be in place before anything can be interrupted.
+from sim.apps.signals import exit_code, terminate_as_interrupt
+from sim.apps.terminal import plain
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -275,7 +284,6 @@ def default_reports() -> Path:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run replications, print a summary (or JSON) and write the results."""
     from sim.apps.run_folder import default_report_dir, result_json, write_run
-    from sim.apps.terminal import plain
     from sim.experiments.runner import run_replications
     from sim.experiments.safe_output import dumps
     from sim.report.files import REPORT
@@ -338,8 +346,6 @@ def cmd_calibrate(argv: Sequence[str]) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate a scenario; print what it is."""
-    from sim.apps.terminal import plain
-
     scenario = _load(args)
     print(plain(f"{args.file}: valid scenario '{scenario.name}' ({scenario.horizon_days:g} "
                 f"days, {scenario.replications} replications, {len(scenario.timeline)} "
@@ -706,8 +712,6 @@ def _execute(args: argparse.Namespace, spec: Spec | DecisionSpec, execution: Exe
              open_store: Callable[[], ExperimentStore]) -> int:
     """Start the executor, then the results folder; run, write the tables, print."""
     from sim.apps.run_folder import versions
-    from sim.apps.signals import exit_code
-    from sim.apps.terminal import plain
     from sim.experiments.details import replay_details
     from sim.experiments.executors import open_executor
     from sim.experiments.experiment import CompareResult, write_results
@@ -781,9 +785,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "optimize": cmd_optimize, "sensitivity": cmd_sensitivity,
                 "validate": cmd_validate, "schema": cmd_schema,
                 "workshop": cmd_workshop, "diagnose": cmd_diagnose}
-    from sim.apps.signals import exit_code, terminate_as_interrupt
-    from sim.apps.terminal import plain
-
     try:
         with terminate_as_interrupt():  # SIGTERM is handled like Ctrl-C
             args = build_parser().parse_args(argv)

@@ -93,28 +93,6 @@ def run_task(task: Task) -> TaskResult:
                       result if task.keep_series else None)
 
 
-def run_batch(tasks: list[Task]) -> list[TaskResult]:
-    """Simulate several tasks in turn: one scheduling round trip for all of them."""
-    return [run_task(task) for task in tasks]
-
-
-def batches(tasks: Sequence[Task], workers: int, per_worker: int = 2) -> list[list[Task]]:
-    """Split ``tasks`` into about ``per_worker`` batches per worker, in order.
-
-    A distributed scheduler pays a round trip per task; a few batches per
-    worker keep that small against the simulation and still balance the load
-    (the batches differ by one task at most).
-    """
-    count = max(1, min(len(tasks), workers * per_worker))
-    size, extra = divmod(len(tasks), count)
-    out, start = [], 0
-    for k in range(count):
-        end = start + size + (1 if k < extra else 0)
-        out.append(list(tasks[start:end]))
-        start = end
-    return [batch for batch in out if batch]
-
-
 def available_cores() -> int:
     """Cores this process may use (its CPU affinity where the system reports it)."""
     try:
@@ -402,13 +380,10 @@ class DaskExecutor(Executor):
 
     def _run(self, tasks: list[Task], collect: ResultCallback) -> None:
         distributed = _distributed("--executor dask")
-        workers = self.workers if self.scheduler is None else max(
-            len(self._client.scheduler_info().get("workers", {})), 1)
-        futures = self._client.map(run_batch, batches(tasks, workers), pure=False)
+        futures = self._client.map(run_task, tasks, pure=False)
         try:
             for future in distributed.as_completed(futures, loop=self._client.loop):
-                for result in future.result():
-                    collect(result)
+                collect(future.result())
         except BaseException:
             self._client.cancel(futures)
             raise

@@ -43,7 +43,8 @@ REPORT_ENTRIES = frozenset({"report.html", "figures", "tables"})
 REPORT_FILES = (".png", ".svg", ".csv", ".xlsx")
 # ``.<name>.tmp-<pid>-<random>`` (being written) and ``.<name>.old-<pid>-<random>``
 # (a replaced folder being removed): the pid tells a dead writer's leftovers.
-_LEFTOVER = re.compile(r"^\.[^/]*\.(?:tmp|old)-(?P<pid>\d+)-[^/]*$")
+# The random tail is tempfile's: eight of [a-z0-9_].
+_LEFTOVER = re.compile(r"^\.[A-Za-z0-9._-]+\.(?:tmp|old)-(?P<pid>\d+)-[a-z0-9_]{8}$")
 _NAME_LENGTH = 60  # of the destination's name inside a temporary name
 _RENAME_EXCHANGE = 2  # linux/fs.h
 

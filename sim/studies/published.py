@@ -452,6 +452,8 @@ _QUOTA = (("incentives.sales_plan", "quota_accelerator"),)
 _MQL_VOLUME = (("incentives.marketing_plan", "mql_volume"),)
 _REVENUE_PLAN = (("incentives.marketing_plan", "revenue"),)
 _ATTRITION = (("sales.staffing.attrition_annual", 0.25),)
+# The hiring lag acts when the planned headcount rises: two reps more from day 90.
+_HIRING = (("timeline", ({"day": 90.0, "set": {"sales.reps": 10}},)),)
 _CONTENT = (("marketing.content.budget_share", 0.1),)
 _DATA = (("sales.data_capture.capture_rate", 0.5),)
 _HAND_RAISERS = (("leads.hand_raisers.per_day", 1.5),)
@@ -517,6 +519,7 @@ SENSITIVITY: tuple[Assumption, ...] = (
     Assumption("incentives.marketing.brand_drift_cap", 0.2, 0.6, _REVENUE_PLAN),
     # Capacity over time (off in the baseline; acts with attrition).
     Assumption("sales.staffing.attrition_annual", 0.20, 0.35),
+    Assumption("sales.staffing.hiring_lag_days", 30.0, 120.0, _HIRING),
     Assumption("sales.staffing.ramp_days", 90.0, 270.0, _ATTRITION),
     Assumption("sales.staffing.replacement_lag_days", 30.0, 120.0, _ATTRITION),
     Assumption("sales.staffing.handover_loss", 0.05, 0.4, _ATTRITION),

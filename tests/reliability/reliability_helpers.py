@@ -63,3 +63,19 @@ def start(argv: list[str], cwd: Path) -> subprocess.Popen[str]:
         [PYTHON, str(REPO / "run.py"), *argv], cwd=cwd, env=subprocess_env(),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+# The command line once it is imported: it prints "ready" first, so a signal sent
+# after that line lands in the tool's own code (Python's start-up is not the tool's).
+_READY = ("import sys\nfrom sim.apps import cli\nprint('ready', flush=True)\n"
+          "sys.exit(cli.main(sys.argv[1:]))\n")
+
+
+def start_ready(argv: list[str], cwd: Path) -> subprocess.Popen[str]:
+    """:func:`start`, returning once the child has imported the command line."""
+    child = subprocess.Popen(
+        [PYTHON, "-c", _READY, *argv], cwd=cwd, env=subprocess_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert child.stdout is not None and child.stdout.readline() == "ready\n"
+    return child

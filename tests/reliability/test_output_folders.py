@@ -252,13 +252,14 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path,
 
 
 def test_leftovers_of_a_dead_process_are_swept_and_a_live_ones_kept(tmp_path: Path) -> None:
-    dead = tmp_path / ".out.tmp-999999999-abc"
-    old = tmp_path / ".out.old-999999999-abc"
-    live = tmp_path / f".out.tmp-{os.getpid()}-abc"
-    for folder in (dead, old, live):
+    dead = tmp_path / ".out.tmp-999999999-abc_1234"
+    old = tmp_path / ".out.old-999999999-abc_1234"
+    live = tmp_path / f".out.tmp-{os.getpid()}-abc_1234"
+    users = tmp_path / ".notes.tmp-999999999-mine"  # not the tool's shape: kept
+    for folder in (dead, old, live, users):
         folder.mkdir()
         (folder / "half.csv").write_text("x")
-    (tmp_path / ".out.manifest.json.tmp-999999999-x").write_text("{")
+    (tmp_path / ".manifest.json.tmp-999999999-x1y2z3w4").write_text("{")
     assert sorted(p.name for p in sweep_leftovers(tmp_path)) == sorted(
-        [dead.name, old.name, ".out.manifest.json.tmp-999999999-x"])
-    assert live.is_dir() and not dead.exists()
+        [dead.name, old.name, ".manifest.json.tmp-999999999-x1y2z3w4"])
+    assert live.is_dir() and users.is_dir() and not dead.exists()

@@ -18,6 +18,7 @@ from reliability_helpers import (
     no_leftovers,
     run_cli,
     start,
+    start_ready,
     subprocess_env,
     tiny,
 )
@@ -236,9 +237,9 @@ def test_sigterm_during_an_experiment_is_handled_like_ctrl_c(tmp_path: Path) -> 
 
 def test_sigterm_during_a_run_leaves_nothing(tmp_path: Path) -> None:
     # 500 replications: minutes of work, stopped after a few seconds.
-    child = start(["run", str(tiny(tmp_path)), "-n", "500", "--out", str(tmp_path / "out"),
-                   "--workers", "2"], tmp_path)
-    time.sleep(4.0)  # imported, loaded, running
+    child = start_ready(["run", str(tiny(tmp_path)), "-n", "500", "--out",
+                         str(tmp_path / "out"), "--workers", "2"], tmp_path)
+    time.sleep(2.0)  # loaded, running
     child.send_signal(signal.SIGTERM)
     _, err = child.communicate(timeout=240)
     assert assert_one_line(err, child.returncode, expected=143) == (
@@ -246,12 +247,12 @@ def test_sigterm_during_a_run_leaves_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists() and no_leftovers(tmp_path) == []
 
 
-def test_ctrl_c_of_the_process_group_is_one_line_at_any_point_after_start(
+def test_ctrl_c_of_the_process_group_is_one_line_at_any_point_after_import(
         tmp_path: Path) -> None:
     path = tiny(tmp_path)
-    for delay in (0.5, 1.5, 3.0):  # importing, loading, starting the workers, running
-        child = start(["compare", str(path), str(path), "-n", "200", "--out",
-                       str(tmp_path / f"o{delay}"), "--workers", "2", "-q"], tmp_path)
+    for delay in (0.0, 0.3, 1.0, 3.0):  # loading, starting the workers, running
+        child = start_ready(["compare", str(path), str(path), "-n", "200", "--out",
+                             str(tmp_path / f"o{delay}"), "--workers", "2", "-q"], tmp_path)
         time.sleep(delay)
         os.killpg(child.pid, signal.SIGINT)  # as a terminal's Ctrl-C: every process
         _, err = child.communicate(timeout=240)

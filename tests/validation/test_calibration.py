@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import typing
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+from pydantic import BaseModel
 
-from sim import load_scenario
+from sim import Scenario, load_scenario
 from sim.scenario import presets
 from sim.studies.published import (
     REFERENCES,
+    SENSITIVITY,
     calibration_table,
     format_table,
     is_within,
@@ -103,3 +107,29 @@ def test_stage_rows_fail_when_stages_do_not_differ() -> None:
         "shared_metrics": 0.0}})
     rows = _stage_rows(same)
     assert not any(rows.values()), rows
+
+
+def _assumption_fields(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Dotted paths of the fields whose description marks them an assumption."""
+    found = []
+    for name, field in model.model_fields.items():
+        kinds = [field.annotation, *typing.get_args(field.annotation)]
+        kinds += [b for a in typing.get_args(field.annotation) for b in typing.get_args(a)]
+        sections = [k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel)]
+        if sections:
+            found += _assumption_fields(sections[0], f"{prefix}{name}.")
+        elif "assumption" in (field.description or ""):
+            found.append(prefix + name)
+    return found
+
+
+def test_every_effect_size_assumption_is_in_the_sensitivity_table() -> None:
+    # Each field marked "(assumption ...)" in the schema, with its documented range, is
+    # a row of the one-at-a-time table (list indices of segments dropped). The gross
+    # margin is an accounting assumption, not an effect size: it scales contribution
+    # and moves no revenue.
+    rows = {re.sub(r"\.\d+\.", ".", row.path) for row in SENSITIVITY}
+    rows.add("finance.gross_margin")
+    fields = _assumption_fields(Scenario)
+    assert "alignment.effects.tactical_support_win_odds_lift" in fields
+    assert [f for f in fields if f not in rows] == []

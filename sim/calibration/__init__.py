@@ -22,7 +22,7 @@ from sim.calibration.api import CalibrationResult, calibrate
 from sim.calibration.backtest import Backtest
 from sim.calibration.cli import main_calibrate
 from sim.calibration.errors import CrmError
-from sim.calibration.estimation import Estimate, Fallback
+from sim.calibration.estimates import Estimate, Fallback
 from sim.calibration.export import export_crm
 from sim.calibration.reading import read_crm
 from sim.calibration.scenario_file import read_draws, scenario_for_draw, write_calibrated_scenario

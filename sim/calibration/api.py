@@ -22,7 +22,8 @@ import pandas as pd
 
 from sim.calibration.backtest import Backtest, run_backtest
 from sim.calibration.errors import CrmError
-from sim.calibration.estimation import Estimate, Fallback, Fit, fit
+from sim.calibration.estimates import Estimate, Fallback
+from sim.calibration.estimation import Fit, fit
 from sim.calibration.mapping import Mapping
 from sim.calibration.reading import read_crm
 from sim.calibration.scenario_file import number, write_calibrated_scenario, write_draws

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from sim.calibration.errors import CrmError
-from sim.calibration.estimation import Estimate, Fit
+from sim.calibration.estimates import Estimate
+from sim.calibration.estimation import Fit
 from sim.scenario.loading import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 

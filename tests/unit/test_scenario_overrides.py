@@ -200,7 +200,9 @@ def test_one_list_names_each_fixed_key_once_with_where_it_is_fixed() -> None:
 @pytest.mark.parametrize(
     ("path", "scope", "fixed"),
     [("seed", "experiment", "seed"), ("sales.reps", "experiment", None),
-     ("sales.reps", "timeline", None), ("sales.slots_per_rep", "timeline", "sales.slots_per_rep"), ("leads.segments.0.share", "timeline",
+     ("sales.reps", "timeline", None),
+     ("sales.slots_per_rep", "timeline", "sales.slots_per_rep"),
+     ("leads.segments.0.share", "timeline",
                                                  "leads.segments"),
      ("sales.reps_extra", "timeline", None), ("marketing.brand_share", "timeline", None)],
 )

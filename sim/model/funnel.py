@@ -79,9 +79,10 @@ from sim.scenario.schema import ResolvedScenario, Scenario
 # A block of leads spans whole days: about this many leads, at most this many days.
 BLOCK_LEADS = 4096
 BLOCK_DAYS = 28
-# A day with at most this many leads enters nurture lead by lead, not as arrays
-# (the same numbers; faster below about this size: benchmarks/performance.md).
-SMALL_DAY_LEADS = 24
+# A day with at most this many leads enters nurture lead by lead, not as arrays:
+# the same numbers, and faster up to about this size (measured on the baseline,
+# about 27 leads a day, and the MQL-volume plan: benchmarks/performance.md).
+SMALL_DAY_LEADS = 96
 
 Lead = tuple[LeadBlock, int]  # a lead: its block and its row there
 

@@ -16,6 +16,10 @@ from typing import Any
 
 import simpy
 
+# A fixed pool of at most this many reps finds its least-loaded rep by scanning
+# them; a larger one keeps buckets (measured: benchmarks/performance.md).
+SCAN_REPS = 32
+
 
 class Seat:
     """One lead held by a rep, when the headcount changes during a run.
@@ -89,9 +93,11 @@ class RepPool:
         # leads held, a heap of the reps that may hold that many (an entry is
         # stale once its rep's count moved on; stale entries are dropped when
         # met), and the lowest count that may have a rep. Scanning every rep
-        # cost a tenth of a run of a thousand reps' leads.
-        self._levels: list[list[int]] = [] if dynamic else [list(range(reps))] + [
-            [] for _ in range(slots)]
+        # cost a tenth of a run of a thousand reps' leads. A short list is
+        # scanned faster than buckets are kept (none then).
+        bucketed = not dynamic and reps > SCAN_REPS
+        self._levels: list[list[int]] = [list(range(reps))] + [
+            [] for _ in range(slots)] if bucketed else []
         self._floor = 0
 
     def _accumulate(self) -> None:
@@ -123,7 +129,7 @@ class RepPool:
         if self.dynamic:
             self.last_seat = Seat(rep)
             self.held[rep][self.last_seat] = None
-        else:
+        elif self._levels:
             self._file(rep)
 
     def _file(self, rep: int) -> None:
@@ -139,6 +145,8 @@ class RepPool:
     def _least_loaded(self) -> int:
         """The first of the least-loaded reps with a free slot (there must be one)."""
         if not self.dynamic:
+            if not self._levels:
+                return self.active.index(min(self.active))
             # The lowest rep of the lowest count: what ``active.index(min(active))`` gives.
             active, levels = self.active, self._levels
             level = self._floor
@@ -191,7 +199,7 @@ class RepPool:
         self._accumulate()
         self.active[rep] -= 1
         self.busy -= 1
-        if not self.dynamic:
+        if self._levels:
             self._file(rep)
         self._serve(rep)
 

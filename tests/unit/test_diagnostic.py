@@ -34,7 +34,9 @@ def test_lever_values_between_the_stages_by_hand() -> None:
     assert lever_value("feedback_loop", 1.0) == 0.3
     assert lever_value("feedback_loop", 1.5) == pytest.approx(0.45)  # defined 0.3 .. aligned 0.6
     assert lever_value("sla_hours", 3.0) == 1.0
-    assert lever_value("cross_training", 2.5) == pytest.approx(0.7)  # aligned 0.5 .. int. 0.9
+    # a score between two stages interpolates between their preset values
+    aligned, integrated = (ALIGNMENT_STAGES[s]["cross_training"] for s in ("aligned", "integrated"))
+    assert lever_value("cross_training", 2.5) == pytest.approx((aligned + integrated) / 2)
 
 
 @pytest.mark.parametrize(("score", "stage"), [(1, "undefined"), (2, "defined"),

@@ -1,13 +1,13 @@
 """Regression: stored results of a few fixed replications must not change.
 
 Speed work (batching, folding finished leads into running aggregates) must not
-change a single number for a given seed. ``tests/data/regression_metrics.json``
+change a single number for a given seed. ``tests/regression/data/regression_metrics.json``
 holds every metric, the weekly time series, and summaries of the won deals,
 the first-response times and (with records on) the per-lead table, written
 before any of that work. Regenerate it only for a deliberate change of the
 model, and say why in the commit::
 
-    .venv/bin/python tests/test_regression.py --write
+    .venv/bin/python tests/regression/test_regression.py --write
 
 Sums taken in another order (lead blocks folded one by one, weekly pipeline
 value from running bins) may differ in the last bits, hence the 1e-9 relative

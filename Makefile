@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint typecheck layers clean browser workshop bench
+.PHONY: run test test-slow test-fast lint typecheck layers clean browser workshop bench
 
 # Every extra: the workshop and Dask are optional for a user of the wheel, never for
 # a developer or CI, where their tests must run.
@@ -30,6 +30,11 @@ test: $(STAMP) browser lint layers typecheck
 # tests marked `smoke` (conservation, reproducibility, one queueing-theory check).
 test-fast: $(STAMP)
 	$(PY) -m pytest -q tests/unit tests/validation -m "(unit or smoke) and not slow"
+
+# The longer tests kept out of `make test` (the workshop in a real browser, its
+# multi-user latency, the long statistical variants): a few minutes more.
+test-slow: $(STAMP) browser
+	$(PY) -m pytest -m slow
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

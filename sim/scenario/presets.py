@@ -87,7 +87,7 @@ SALES_PLANS: PresetTable = MappingProxyType(
                 "pull_forward_days": 45.0,
                 "pull_forward_probability": 0.6,
                 "push_win_odds_factor": 0.8,
-                "quota_effort_odds": 1.15,
+                "quota_effort_odds": 1.2,
                 "give_up_pace": 2.0,
                 "give_up_effort_odds": 0.8,
                 "above_quota_effort_odds": 1.05,

@@ -45,11 +45,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 WIDTH = 1600
 SLOW = 240_000  # ms: a generous ceiling for simulations on a loaded machine
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="/usr/bin/chromium is not installed, so the workshop app is not driven in a "
-    "browser (install it with `apt-get install chromium`, or run `make test` as root)",
-)
+pytestmark = [
+    # Minutes of browser time: run with `make test-slow` (pytest -m slow), kept out of
+    # the CI run so that it stays under 15 minutes on two cores.
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="/usr/bin/chromium is not installed, so the workshop app is not driven in a "
+        "browser (install it with `apt-get install chromium`, or run `make test` as root)",
+    ),
+]
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright's Python package is not installed "
     "(`pip install -e '.[dev]'`)")

@@ -21,6 +21,9 @@ from sim.apps.workshop import logic as lg
 from sim.apps.workshop.engine import Engine
 from sim.experiments.executors import available_cores
 
+# A scripted multi-user load (a minute or more): `make test-slow` runs it.
+pytestmark = pytest.mark.slow
+
 PEOPLE = 4
 
 

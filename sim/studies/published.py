@@ -607,12 +607,14 @@ def sensitivity_table(
 
     rows = []
     for row, here, cells in plan:
-        value: object = here.resolve().model_dump()
+        base_value: object = here.resolve().model_dump()
         for part in row.path.split("."):
-            value = value[int(part) if isinstance(value, list) else part]  # type: ignore[index]
+            # a dotted path through sections (dicts) and list items (stages, segments)
+            base_value = base_value[int(part) if isinstance(base_value, list)  # type: ignore[index]
+                                    else part]
         out: dict[str, object] = {
             "parameter": row.path, "context": ", ".join(f"{k}={v}" for k, v in row.context),
-            "base": value, "low": row.low, "high": row.high,
+            "base": base_value, "low": row.low, "high": row.high,
             "revenue_low": change(cells["low"], cells["ref"]),
             "revenue_high": change(cells["high"], cells["ref"]),
             "contribution_low": change(cells["low"], cells["ref"], "contribution"),

@@ -6,7 +6,9 @@ call :func:`sim.apps.cli.main`, which imports nothing heavy before a command run
 
 import sys
 
-from sim.apps.cli import main
-
 if __name__ == "__main__":
+    try:
+        from sim.apps.cli import main
+    except KeyboardInterrupt:  # Ctrl-C while starting: nothing was written
+        sys.exit(130)
     sys.exit(main())

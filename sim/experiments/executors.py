@@ -271,11 +271,12 @@ class ProcessExecutor(Executor):
                 self._pool = ProcessPoolExecutor(max_workers=workers,
                                                  mp_context=_process_context(),
                                                  initializer=_ignore_sigint)
-                # With fork the first task starts every worker at once: do it now.
-                self._pool.submit(_ready).result()
+                # The first task starts every worker at once: do it now.
+                ready = self._pool.submit(_ready)
             finally:
                 if blocked:
                     signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+            ready.result()  # unblocked: a start that never ends can still be interrupted
 
     def _run(self, tasks: list[Task], collect: ResultCallback) -> None:
         if self._pool is None or len(tasks) <= 1:

@@ -170,7 +170,8 @@ def pnl_by_replication(scenario: Scenario, won_deals: pd.DataFrame,
         which = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, lengths.size - 1)
 
         def by_period(amounts: np.ndarray, which: np.ndarray = which) -> np.ndarray:
-            return np.bincount(which, weights=amounts, minlength=lengths.size)
+            # float even when nothing was booked (bincount of no weights gives integers)
+            return np.bincount(which, weights=amounts, minlength=lengths.size).astype(float)
 
         bookings = by_period(value)
         margin = by_period(value * plan.at(t, lambda s: s.finance.gross_margin))

@@ -103,11 +103,12 @@ def test_create_refuses_a_file_or_an_existing_experiment(tmp_path: Path) -> None
     ExperimentStore.create(tmp_path / "exp", SPEC, {}).close()
     with pytest.raises(StoreError, match="holds an experiment already"):
         ExperimentStore.create(tmp_path / "exp", SPEC, {})
-    # An existing folder without an experiment is used as it is, keeping other files.
+    # A user's non-empty folder is never written into, and nothing of it is lost.
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep")
-    ExperimentStore.create(tmp_path / "mine", SPEC, {}).close()
-    assert "notes.txt" in names(tmp_path / "mine")
+    with pytest.raises(StoreError):
+        ExperimentStore.create(tmp_path / "mine", SPEC, {})
+    assert names(tmp_path / "mine") == ["notes.txt"]
 
 
 def test_atomic_files_replace_whole_or_not_at_all(tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ def option(command: list[str], name: str) -> str:
 
 def test_the_app_listens_on_this_machine_only_by_default_and_sends_nothing():
     command = launch.streamlit_command()
-    assert command[1:5] == ["-m", "streamlit", "run", str(launch.APP)]
+    # Streamlit's own command line, run inside the gate that checks Host and Origin
+    assert command[1:3] == ["-m", launch.SERVER_MODULE] and str(launch.APP) in command
     assert option(command, "--server.address") == "127.0.0.1"
     assert option(command, "--server.port") == "8501"
     assert option(command, "--server.headless") == "true"

@@ -24,7 +24,7 @@ workshop: $(STAMP)
 
 # What CI runs (.ci/run): ruff, the layers contract, mypy, then every test tier.
 test: $(STAMP) browser lint layers typecheck
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 # The loop to run while editing (under a minute): the unit tier and the validation
 # tests marked `smoke` (conservation, reproducibility, one queueing-theory check).

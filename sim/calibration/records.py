@@ -6,8 +6,10 @@ know everything; a CRM export knows what happened up to the day it was taken.
 day: later events are hidden, exactly as :func:`sim.calibration.tables.censor`
 hides them in a company's export.
 
-What the records cannot give (so the export leaves it empty): the rep who owns
-a lead (``owner``); and, for a deal still open when the simulation ended, the
+The owner of a lead or opportunity is the rep who held it last (``rep-007``
+for rep 7; after a handover, the rep who took it over), named once a rep took
+the lead on by the export day; empty for a lead no rep ever took. What the
+records cannot give: for a deal still open when the simulation ended, the
 stages it passed after the first (the simulator writes stage times when a deal
 closes). Simulating past the export day (``as_of`` before the horizon) gives
 those deals their full stage history.
@@ -30,7 +32,15 @@ _REASONS = {
     "bought_elsewhere": "bought elsewhere or no decision",
     "aged_out": "aged out of nurture",
     "unqualified": "unqualified",
+    "rep_left": "rep left",
 }
+
+
+def owner_names(reps: np.ndarray, assigned: np.ndarray, as_of: float) -> np.ndarray:
+    """Owner names ``rep-007`` of rep indices; ``None``: no rep, or taken on after ``as_of``."""
+    known = (np.asarray(reps) >= 0) & (np.asarray(assigned, dtype=float) < as_of)
+    return np.array([f"rep-{int(k):03d}" if ok else None
+                     for k, ok in zip(np.asarray(reps), known, strict=True)], dtype=object)
 
 
 def lead_id(numbers: np.ndarray | pd.Series) -> np.ndarray:
@@ -85,7 +95,7 @@ def tables_from_records(
         "segment": r["segment"].astype(str).to_numpy(),
         "mql": np.where(mql < as_of, mql, np.nan),
         "touch": np.where(touch < as_of, touch, np.nan),
-        "owner": None,
+        "owner": owner_names(r["rep"].to_numpy(), r["assigned_time"].to_numpy(), as_of),
         "status": status,
         "closed": np.where(known & (won | lost), closed_time, np.nan),
         "amount": np.where(won, value, np.nan),
@@ -121,7 +131,7 @@ def _pipeline(r: pd.DataFrame, stage_names: list[str], as_of: float, won: np.nda
         "closed": closed,
         "amount": amount,
         "discount": discount,
-        "owner": None,
+        "owner": owner_names(rows["rep"].to_numpy(), rows["assigned_time"].to_numpy(), as_of),
         "segment": rows["segment"].astype(str).to_numpy(),
         "row": np.arange(len(rows)) + 2,
     })

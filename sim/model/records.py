@@ -42,6 +42,7 @@ class Reason(IntEnum):
     UNQUALIFIED = 7
     LOST_AT_STAGE = 8
     WON = 9
+    REP_LEFT = 10  # lost when the rep holding it left (capacity over time)
 
 
 class Source(IntEnum):
@@ -61,7 +62,7 @@ FlagColumn = NDArray[np.bool_]
 COLUMNS: tuple[str, ...] = (
     "created", "source", "segment", "quality", "mql_time", "assigned_time", "wait_days",
     "first_response_hours", "sql_time", "deal_size", "discount", "value", "pushed", "recycled",
-    "stage_reached", "outcome", "reason", "outcome_time",
+    "stage_reached", "outcome", "reason", "outcome_time", "rep",
 )
 
 
@@ -97,6 +98,9 @@ class LeadBlock:
         outcome: where it ended (an :class:`Outcome`).
         reason: why (a :class:`Reason`).
         outcome_time: day of the outcome.
+        rep: index of the rep who held it last: after a handover, the one who
+            took it over (a lead still held at the horizon keeps the rep who
+            took it on); -1 if no rep ever took it.
         stage_days: days spent in each pipeline stage, one row per lead (NaN
             for stages not entered).
     """
@@ -125,6 +129,7 @@ class LeadBlock:
     outcome: CodeColumn
     reason: CodeColumn
     outcome_time: FloatColumn
+    rep: CountColumn
     stage_days: FloatColumn
 
     def __init__(self, number: int, first: int, n: int, stages: int) -> None:
@@ -150,6 +155,7 @@ class LeadBlock:
         self.outcome = np.full(n, Outcome.IN_FLIGHT, dtype=np.int8)
         self.reason = np.full(n, Reason.NONE, dtype=np.int8)
         self.outcome_time = np.full(n, np.nan)
+        self.rep = np.full(n, -1, dtype=np.int16)
         self.stage_days = np.full((n, stages), np.nan)
 
     def view(self) -> dict[str, np.ndarray]:

@@ -117,12 +117,12 @@ _ENTRIES: tuple[Metric, ...] = (
            "MQLs of the cohort a rep rejected and that were not recycled to nurture.",
            "Leaks", 2),
     Metric("lost_cold", "Cohort: went cold / unqualified", "count", "leads", -1,
-           "Leads of the cohort that went cold, bought elsewhere or aged out in nurture, "
-           "or did not qualify at first response.",
+           "Leads of the cohort that went cold, bought elsewhere, aged out in nurture, "
+           "or did not qualify (or lost their rep first).",
            "Leaks", 3),
     Metric("lost_in_sales", "Cohort: lost in the pipeline", "count", "leads", -1,
-           "Qualified leads of the cohort lost at a sales stage to a competitor or no "
-           "decision.",
+           "Qualified leads of the cohort lost at a sales stage: a competitor, no decision "
+           "or a rep who left.",
            "Leaks", 4),
     Metric("never_contacted_not_followed_up", "Cohort: not followed up", "count", "leads", -1,
            "MQLs of the cohort sales chose never to follow up (part of lost_never_contacted).",
@@ -135,6 +135,11 @@ _ENTRIES: tuple[Metric, ...] = (
     Metric("cold_unqualified", "Cohort: unqualified at response", "count", "leads", -1,
            "MQLs of the cohort a rep reached but could not qualify, often for a slow "
            "response (part of lost_cold).",
+           "Leaks"),
+    # Capacity over time: leads lost when their rep left, across two leaks.
+    Metric("rep_left_lost", "Cohort: lost when their rep left", "count", "leads", -1,
+           "Leads of the cohort lost when the rep holding them left (part of lost_cold or "
+           "lost_in_sales).",
            "Leaks"),
     # A rescue of a rejected lead, but also a sign of rejections.
     Metric("recycled", "Cohort: recycled to nurture", "count", "leads", 0,

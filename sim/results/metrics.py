@@ -136,6 +136,7 @@ def compute_metrics(model: FunnelModel) -> dict[str, float]:
         "never_contacted_not_followed_up": float(reasons[Reason.NOT_FOLLOWED_UP]),
         "never_contacted_expired_waiting": float(reasons[Reason.EXPIRED_WAITING]),
         "cold_unqualified": float(reasons[Reason.UNQUALIFIED]),
+        "rep_left_lost": float(reasons[Reason.REP_LEFT]),
         "recycled": float(t.recycled),
         "revenue": revenue,
         "revenue_90d": float(value[won_time < 90.0].sum()),
@@ -273,11 +274,12 @@ def weekly_timeseries(model: FunnelModel) -> pd.DataFrame:
     })
 
 
-def lead_records(model: FunnelModel) -> pd.DataFrame:
+def lead_records(model: FunnelModel, include_warm_up: bool = False) -> pd.DataFrame:
     """Per-lead records of the cohort (leads created from day 0), outcome and reason as names.
 
-    Warm-up leads are left out, so a warm-up lead's deal booked in the window
-    is in :func:`won_deals` but not here.
+    Warm-up leads are left out unless ``include_warm_up`` (then every lead of
+    the run, a negative ``created`` before day 0), so a warm-up lead's deal
+    booked in the window is in :func:`won_deals` but not here.
 
     Raises:
         ValueError: the model was not asked to keep them (``keep_leads``).
@@ -287,7 +289,7 @@ def lead_records(model: FunnelModel) -> pd.DataFrame:
         raise ValueError("per-lead records were not kept: build the model with keep_leads=True")
     blocks = [kept[k] for k in sorted(kept)]
     cols = {name: np.concatenate([b.view()[name] for b in blocks]) for name in COLUMNS}
-    counted = cols["created"] >= 0.0
+    counted = (cols["created"] >= 0.0) | include_warm_up
     df = pd.DataFrame({k: v[counted] for k, v in cols.items()})
     df.insert(0, "lead", np.flatnonzero(counted))
     df["outcome"] = pd.Categorical.from_codes(df["outcome"],

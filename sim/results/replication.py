@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.funnel import FunnelModel
+from sim.model.opening import OpeningFunnelModel, OpeningPipeline
 from sim.model.streams import make_streams
 from sim.results.metrics import (
     compute_metrics,
@@ -47,6 +48,7 @@ def simulate(
     seed: int | None = None,
     replication: int = 0,
     record_leads: bool | None = None,
+    opening: OpeningPipeline | None = None,
 ) -> SimulationResult:
     """Simulate one replication.
 
@@ -55,10 +57,14 @@ def simulate(
         seed: root seed; defaults to ``scenario.seed``.
         replication: index of the replication; each has its own random streams.
         record_leads: keep per-lead records; defaults to ``scenario.record_leads``.
+        opening: start from these deals open on day 0 instead of the warm-up's
+            pipeline (:mod:`sim.model.opening`); ``None``: the model as ever.
     """
     seed = scenario.seed if seed is None else seed
     keep = scenario.record_leads if record_leads is None else record_leads
-    model = FunnelModel(scenario, make_streams(seed, replication), keep_leads=keep)
+    streams = make_streams(seed, replication)
+    model = (FunnelModel(scenario, streams, keep_leads=keep) if opening is None
+             else OpeningFunnelModel(scenario, streams, opening, keep_leads=keep))
     model.run()
     return SimulationResult(
         metrics=compute_metrics(model),

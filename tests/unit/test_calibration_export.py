@@ -31,7 +31,11 @@ def test_export_writes_the_four_tables(tmp_path, simulated):
     records = result.leads
     assert len(leads) == int((records["created"] < 120).sum())
     assert set(leads["status"]) <= {"won", "lost", "open"}
-    assert leads["owner"].isna().all()  # the records name no rep
+    # The owner is the rep who held the lead: named once a rep took it on, else empty.
+    taken = (records["created"] < 120) & (records["assigned_time"] < 120)
+    assert leads["owner"].notna().sum() == int(taken.sum()) > 0
+    assert leads["owner"].dropna().str.fullmatch(r"rep-\d{3}").all()
+    assert leads["owner"].nunique() == scenario.sales.reps
     spend = pd.read_csv(tmp_path / "spend.csv")
     assert spend[["brand", "promotion"]].sum().sum() / (len(spend) * 7) * 365 == pytest.approx(
         scenario.marketing.annual_budget, rel=1e-3)

@@ -86,7 +86,10 @@ def test_fit_estimates_with_intervals_and_sources(result):
         assert e.records > 0 and e.method
     shares = [by_path[f"leads.segments.{i}.share"].value for i in range(3)]
     assert sum(shares) == pytest.approx(1.0, abs=1e-9)
-    assert any(f.path == "sales.reps" for f in result.fallbacks)  # no owners in the records
+    # The export names each lead's rep: the reps are counted from the owners.
+    assert not any(f.path == "sales.reps" for f in result.fallbacks)
+    reps = by_path["sales.reps"]
+    assert reps.value == 8 and reps.low <= 8 <= reps.high
     assert len(result.fit.draws) == 20
     assert result.fit_table()["observed"].notna().all()
 
@@ -96,7 +99,7 @@ def test_written_scenario_loads_and_states_sources(tmp_path, result):
     text = written["scenario"].read_text()
     assert text.startswith("# Calibrated scenario")
     assert "extends:" in text and "baseline.yaml" in text
-    assert "fall back to the base" in text and "sales.reps: the export names no owners" in text
+    assert "fall back to the base" in text and "owners active in the last 90 days" in text
     assert "95%" in text and "records" in text
     loaded = sim.load_scenario(written["scenario"])
     assert loaded.marketing.organic_leads_per_day == pytest.approx(

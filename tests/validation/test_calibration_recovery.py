@@ -3,8 +3,9 @@
 The truth is the baseline scenario simulated for 18 months; the calibration
 starts from a base with several values moved away from the truth, fits it to
 the export, and must (a) bring the true values inside the reported 95 %
-intervals for the parameters the export identifies, and (b) forecast three
-held-out months within their predictive intervals.
+intervals for the parameters the export identifies (the reps counted from the
+owners included), and (b) forecast three held-out months, rolled forward from
+the pipeline open at the cut, within their predictive intervals.
 """
 
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 import sim
 from sim.calibration import calibrate, export_crm
+from sim.calibration.backtest import ROLL_FORWARD
 
 pytestmark = pytest.mark.validation
 
@@ -82,6 +84,11 @@ def test_direct_estimates_cover_the_truth(recovery):
     kept = {f.path for f in calibrated.fallbacks}
     assert {"sales.response_within_1h", "sales.response_within_24h",
             "sales.response_band_shape"} <= kept
+    # The reps and their load, from the owners the export names.
+    reps = {e.path: e for e in calibrated.estimates}["sales.reps"]
+    assert reps.value == truth.sales.reps and reps.low <= truth.sales.reps <= reps.high
+    assert "sales.reps" not in kept
+    assert any("open opportunities per owner" in note for note in calibrated.fit.notes)
 
 
 def test_simulation_fitted_values_cover_the_truth(recovery):
@@ -104,6 +111,8 @@ def test_backtest_covers_the_held_out_months(recovery):
     backtest = calibrated.backtest
     assert backtest is not None
     assert set(backtest.table["figure"]) == {"new leads", "MQLs", "deals won", "bookings"}
+    # Rolled forward from the deals open at the cut, not replayed from the first day.
+    assert backtest.method == ROLL_FORWARD and backtest.open_deals > 20
     coverage = backtest.coverage()
     assert coverage["95%"] >= 0.75
     assert coverage["80%"] >= 0.5

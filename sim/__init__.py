@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sim.experiments.runner import RunResult, run_replications
+    from sim.model.opening import OpenDeal, OpeningPipeline
     from sim.results.replication import SimulationResult, simulate
     from sim.scenario.loading import ScenarioError, load_scenario
     from sim.scenario.schema import Scenario
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "RunResult": "sim.experiments.runner",
     "run_replications": "sim.experiments.runner",
+    "OpenDeal": "sim.model.opening",
+    "OpeningPipeline": "sim.model.opening",
     "SimulationResult": "sim.results.replication",
     "simulate": "sim.results.replication",
     "ScenarioError": "sim.scenario.loading",
@@ -43,6 +46,8 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "OpenDeal",
+    "OpeningPipeline",
     "RunResult",
     "Scenario",
     "ScenarioError",

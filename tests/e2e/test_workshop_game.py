@@ -48,10 +48,12 @@ def test_round_days_are_quarters():
 
 def test_a_team_timeline_changes_the_game_levers_each_quarter(baseline):
     start = lg.Levers.of(baseline)
-    timeline = gm.team_timeline([start, start.with_changes(brand_share=0.2)])
+    timeline = gm.team_timeline([start, start.with_changes(brand_share=0.2)], baseline)
     assert [c["day"] for c in timeline] == [0.0, 91.25]
     assert timeline[1]["set"]["marketing.brand_share"] == 0.2
-    assert "sales.reps" not in timeline[0]["set"]  # structural: cannot change on a timeline
+    # Day 0's headcount is the starting team, not a hire: round 1 leaves it to the base.
+    assert "sales.reps" not in timeline[0]["set"]
+    assert timeline[1]["set"]["sales.reps"] == baseline.sales.reps  # unchanged: no hire
     s = gm.team_scenario(setup_of(baseline), "Team A", [start, start.with_changes(
         brand_share=0.2)], 182.5)
     assert s.horizon_days == 182.5 and s.name == "Team A"
@@ -75,11 +77,11 @@ def test_setup_refuses_what_cannot_be_played(baseline, kwargs, message):
         gm.GameSetup(("A", "B"), 2, baseline, replications=1)
 
 
-def test_reps_cannot_change_during_a_game_and_every_team_must_play(baseline):
+def test_a_headcount_below_one_is_refused_and_every_team_must_play(baseline):
     game = gm.Game(setup_of(baseline))
     start = game.setup.start_levers
-    with pytest.raises(gm.GameError, match=r"sales\.reps cannot change"):
-        game.play_round({"Team A": start.with_changes(reps=3), "Team B": start})
+    with pytest.raises(gm.GameError, match=r"reps: expected a whole headcount"):
+        game.play_round({"Team A": start.with_changes(reps=0), "Team B": start})
     with pytest.raises(gm.GameError, match="missing"):
         game.play_round({"Team A": start})
     assert game.results == [] and game.choices == {"Team A": [], "Team B": []}
@@ -131,8 +133,8 @@ def test_teams_send_decisions_and_the_silent_keep_their_levers(baseline):
     game.submit("Team A", start.with_changes(brand_share=0.3))
     game.submit("Team A", start.with_changes(brand_share=0.1))  # changed its mind
     assert game.undecided() == ["Team B"]
-    with pytest.raises(gm.GameError, match=r"sales\.reps cannot change"):
-        game.submit("Team B", start.with_changes(reps=3))
+    with pytest.raises(gm.GameError, match=r"reps: expected a whole headcount"):
+        game.submit("Team B", start.with_changes(reps=2.5))
     with pytest.raises(gm.GameError, match="no team"):
         game.submit("Team Z", start)
     result = game.play_round()

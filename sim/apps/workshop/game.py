@@ -19,21 +19,21 @@ with every team's submission, and a team that did not submit keeps its levers.
 Ranks are shared on a tie, and the sentences read out never call a lead
 "ahead" when it is within noise (:func:`round_summary`, the debrief).
 
-Reps are not a per-round lever: ``sales.reps`` fixes the run's structure and a
-timeline cannot change it (:data:`sim.scenario.overrides.FIXED_KEYS`). Every team
-keeps the starting company's reps; hiring is a decision longer than a quarter.
+Hiring is a lever like the others: ``sales.reps`` on a team's timeline is its
+planned headcount (MODEL.md, capacity over time). A rise at a round's start
+hires the difference: the hires join ``sales.staffing.hiring_lag_days`` later,
+ramp up over ``ramp_days`` and are paid from the day they join, so their
+salaries show in the contribution (``rep_salary_cost``) before their deals do.
+A fall lets the reps who joined last go. Day 0 is special in the model: the
+headcount in force on day 0 is the starting team, in post from the warm-up,
+not a hire. So round 1's step on day 0 keeps the starting company's reps, and
+a headcount chosen in round 1 takes effect on :data:`FIRST_ROUND_HIRING_DAY`,
+as a hire (or a departure) like any other round's.
 
-Hooks for the mechanisms issue (hiring, the alignment diagnostic), not built here:
-
-- *Hiring* joins as a game lever: a :class:`~sim.apps.workshop.logic.LeverSpec`
-  with ``in_game=True`` on the key the model lets a timeline change (and its
-  field in :class:`~sim.apps.workshop.logic.Levers`). Everything here, the
-  teams' forms, the saved games and the debrief's decomposition
-  (:mod:`sim.apps.workshop.attribution`) take the game's levers from
-  :data:`~sim.apps.workshop.logic.GAME_LEVERS`.
-- *The alignment diagnostic* joins the debrief as a :data:`Diagnostic`: a
-  function of the game and every team's long-run replay that returns sentences,
-  given to :meth:`Game.run_debrief` (the app passes none yet).
+The debrief takes extra readings as :data:`Diagnostic` functions (the game and
+every team's long-run replay in, sentences out), given to
+:meth:`Game.run_debrief`; :func:`hiring_diagnostic` says what each team's hires
+cost and when they came.
 """
 
 from __future__ import annotations
@@ -48,10 +48,12 @@ import pandas as pd
 
 from sim.apps.workshop.logic import (
     GAME_LEVERS,
+    LEVER_SPECS,
     Levers,
     Runs,
     lever_changes,
     money,
+    plan_overrides,
     prior_plan,
     signed_money,
     simulate_many,
@@ -59,9 +61,14 @@ from sim.apps.workshop.logic import (
 from sim.experiments.executors import Executor
 from sim.experiments.statistics import PairedDifference, mean_ci, paired_difference
 from sim.report.tables import cumulative_bookings
+from sim.scenario.overrides import STARTING_KEYS
 from sim.scenario.schema import Scenario
 
 QUARTER_DAYS = 91.25
+# The day a headcount chosen in round 1 takes effect. On day 0 the model reads
+# sales.reps as the starting team (in post, fully productive), so round 1's hires
+# are planned the next day: they join after the hiring lag and ramp, as in any round.
+FIRST_ROUND_HIRING_DAY = 1.0
 MAX_ROUNDS = 12
 LONG_RUN_CHOICES: dict[str, float] = {"1 year": 365.0, "2 years": 730.0, "3 years": 1095.0,
                                       "5 years": 1825.0}
@@ -138,10 +145,38 @@ class GameSetup:
         return Levers.of(self.base)
 
 
-def team_timeline(choices: Sequence[Levers]) -> list[dict[str, Any]]:
-    """A team's choices as timeline changes: round ``k``'s levers from day ``(k-1) x 91.25``."""
-    return [{"day": (k - 1) * QUARTER_DAYS, "set": levers.overrides(GAME_LEVERS),
-             "note": f"round {k}"} for k, levers in enumerate(choices, start=1)]
+def team_timeline(choices: Sequence[Levers], base: Scenario) -> list[dict[str, Any]]:
+    """A team's choices as timeline changes: round ``k``'s levers from day ``(k-1) x 91.25``.
+
+    Round 1's step on day 0 leaves the starting team (``sales.reps``, a
+    starting key) as ``base`` has it; a different headcount in round 1 is a
+    step of its own on :data:`FIRST_ROUND_HIRING_DAY` (see the module's docstring).
+
+    Args:
+        choices: the team's levers, one per round.
+        base: the starting company.
+    """
+    steps = []
+    for k, levers in enumerate(choices, start=1):
+        changes = plan_overrides(base, levers, GAME_LEVERS)
+        if k == 1:
+            starting = {key: changes.pop(key) for key in list(changes) if key in STARTING_KEYS}
+            steps.append({"day": 0.0, "set": changes, "note": "round 1"})
+            moved = {key: value for key, value in starting.items()
+                     if value != _value_of(base, key)}
+            if moved:
+                steps.append({"day": FIRST_ROUND_HIRING_DAY, "set": moved,
+                              "note": "round 1: headcount"})
+            continue
+        steps.append({"day": (k - 1) * QUARTER_DAYS, "set": changes, "note": f"round {k}"})
+    return steps
+
+
+def _value_of(scenario: Scenario, key: str) -> Any:
+    value: Any = scenario
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
 
 
 def team_scenario(setup: GameSetup, team: str, choices: Sequence[Levers],
@@ -152,7 +187,7 @@ def team_scenario(setup: GameSetup, team: str, choices: Sequence[Levers],
     """
     return setup.base.with_overrides({
         "name": team, "horizon_days": float(horizon_days), **prior_plan(setup.base),
-        "timeline": team_timeline(choices),
+        "timeline": team_timeline(choices, setup.base),
     })
 
 
@@ -451,16 +486,15 @@ class Game:
         if team not in self.setup.teams:
             raise GameError(f"no team {team!r} in this game; teams: "
                             f"{', '.join(self.setup.teams)}")
-        reps = self.setup.start_levers.reps
-        if levers.reps != reps:
-            raise GameError(f"{team}: sales.reps cannot change during a game (it fixes the "
-                            f"run's structure); every team keeps {reps} reps")
+        if isinstance(levers.reps, bool) or int(levers.reps) != levers.reps or levers.reps < 1:
+            raise GameError(f"{team}: reps: expected a whole headcount of 1 or more; got "
+                            f"{levers.reps!r}")
 
     def submit(self, team: str, levers: Levers) -> None:
         """Record a team's levers for the next round (replacing an earlier submission).
 
         Raises:
-            GameError: the game is over, an unknown team, or changed reps.
+            GameError: the game is over, an unknown team, or a headcount below 1.
         """
         if self.finished:
             raise GameError(f"the game is over: all {self.setup.rounds} rounds are played")
@@ -482,8 +516,8 @@ class Game:
             executor: where to run the replays (every team's at once); serial by default.
 
         Raises:
-            GameError: the game is over, a team is missing or unknown, or a team
-                changed the reps.
+            GameError: the game is over, a team is missing or unknown, or a
+                headcount below 1.
         """
         if self.finished:
             raise GameError(f"the game is over: all {self.setup.rounds} rounds are played")
@@ -572,6 +606,48 @@ class Game:
         self.debrief = debrief_of(self, dict(zip(setup.teams, replays, strict=True)),
                                   diagnostics)
         return self.debrief
+
+
+def headcount_story(game: Game, team: str) -> str:
+    """A team's headcount round by round: ``round 2: 8 → 12, round 4: 12 → 10`` ('' if kept)."""
+    before = game.setup.start_levers.reps
+    steps = []
+    for k, levers in enumerate(game.choices[team], start=1):
+        if levers.reps != before:
+            steps.append(f"round {k}: {before} → {levers.reps}")
+            before = levers.reps
+    return ", ".join(steps)
+
+
+def hiring_diagnostic(game: Game, runs: Mapping[str, Runs]) -> list[str]:
+    """What each team's change of headcount cost and when it came (a :data:`Diagnostic`).
+
+    One sentence per team whose reps changed: when, the hiring lag and ramp of
+    the starting company's ``sales.staffing``, and its rep salaries over the
+    long run beside those of the teams that kept the starting headcount.
+    """
+    setup = game.setup
+    long = duration_words(setup.long_run_days)
+    staffing = setup.base.sales.staffing
+    salaries = {team: float(runs[team].per_replication["rep_salary_cost"].mean())
+                for team in setup.teams}
+    moved = {team: headcount_story(game, team) for team in setup.teams}
+    kept = [team for team in setup.teams if not moved[team]]
+    reference = ""
+    if kept:
+        mean_kept = float(np.mean([salaries[t] for t in kept]))
+        reference = (f", against {money(mean_kept)} for {names_in_words(kept)}, which kept "
+                     f"{setup.start_levers.reps} {LEVER_SPECS['reps'].short}")
+    sentences = []
+    for team in setup.teams:
+        if not moved[team]:
+            continue
+        sentences.append(
+            f"Headcount of {team}: {moved[team]}. Hires join {staffing.hiring_lag_days:g} days "
+            f"after the decision and reach full capacity {staffing.ramp_days:g} days later, "
+            f"paid from the day they join: rep salaries over {long} "
+            f"{money(salaries[team])}{reference}.")
+    return sentences
 
 
 def debrief_of(game: Game, runs: Mapping[str, Runs], diagnostics: Sequence[Diagnostic] = ()

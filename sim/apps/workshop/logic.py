@@ -154,9 +154,9 @@ class LeverSpec:
         kind: ``money``, ``percent``, ``number``, ``count`` or ``choice``.
         low, high, step: the control's range (numbers); inside the schema's bounds.
         choices: the allowed values (``choice``).
-        in_game: whether teams may change it from round to round. ``sales.reps``
-            fixes the run's structure (:data:`sim.scenario.overrides.FIXED_KEYS`), so a
-            timeline cannot change it: in a game, reps stay those of the starting company.
+        in_game: whether teams may change it from round to round (every lever may:
+            ``sales.reps`` is the planned headcount on a timeline, so a team hires or
+            lets reps go, with the hiring lag and ramp of ``sales.staffing``).
     """
 
     name: str
@@ -186,8 +186,10 @@ LEVERS: tuple[LeverSpec, ...] = (
               "leads; high sends fewer, stronger ones and lets some go cold.", "number",
               0.1, 0.9, 0.05),
     LeverSpec("reps", "sales.reps", "Sales reps", "reps",
-              "Reps working MQLs; each holds a limited number of open deals.", "count",
-              2.0, 20.0, 1.0, in_game=False),
+              "Reps working MQLs; each holds a limited number of open deals. In a game, the "
+              "headcount from this round on: hires join after the hiring lag, ramp up over "
+              "months, and are paid from the day they join.", "count",
+              2.0, 20.0, 1.0),
     LeverSpec("sales_plan", "incentives.sales_plan", "Sales incentive plan", "sales plan",
               "How reps are paid: it decides follow-up, cherry-picking and period-end "
               "pushes.", "choice", choices=SALES_PLANS),
@@ -306,6 +308,25 @@ def prior_plan(base: Scenario) -> dict[str, float]:
     }
 
 
+def plan_overrides(base: Scenario, levers: Levers, names: Iterable[str] | None = None
+                   ) -> dict[str, Any]:
+    """The levers as overrides of ``base`` (all levers, or ``names``).
+
+    A base that sets the alignment levers one by one (a diagnosed company, a
+    preset of the *Alignment levers* group) keeps them while its stage is
+    chosen; another stage brings that stage's own levers (the field-by-field
+    values are dropped), so moving the stage lever means what it says instead
+    of changing only the stage's overhead. Back on the base's stage, the base's
+    values return (a timeline step sets them again).
+    """
+    chosen = [f.name for f in fields(levers)] if names is None else list(names)
+    out = levers.overrides(chosen)
+    own = base.alignment.levers.model_dump(exclude_none=True)
+    if own and "alignment_stage" in chosen:
+        out["alignment.levers"] = own if levers.alignment_stage == base.alignment.stage else {}
+    return out
+
+
 def scenario_for(base: Scenario, levers: Levers, horizon_days: float) -> Scenario:
     """The base scenario with the levers applied on day 0, run for ``horizon_days``.
 
@@ -313,7 +334,7 @@ def scenario_for(base: Scenario, levers: Levers, horizon_days: float) -> Scenari
         pydantic.ValidationError: a lever outside the schema's bounds.
     """
     return base.with_overrides({"horizon_days": float(horizon_days), **prior_plan(base),
-                                **levers.overrides()})
+                                **plan_overrides(base, levers)})
 
 
 # --- presets -----------------------------------------------------------------------

@@ -94,9 +94,20 @@ def levers_to_json(levers: Levers) -> dict[str, Any]:
     return {name: getattr(levers, name) for name in Levers.__dataclass_fields__}
 
 
-def levers_from_json(obj: Mapping[str, Any]) -> Levers:
-    """The levers :func:`levers_to_json` wrote."""
-    return Levers(**{name: obj[name] for name in Levers.__dataclass_fields__})
+def levers_from_json(obj: Mapping[str, Any], default: Levers | None = None) -> Levers:
+    """The levers :func:`levers_to_json` wrote.
+
+    Args:
+        obj: the levers by name.
+        default: the values of levers the file does not name (a file written
+            before the lever existed: no change from the starting company);
+            without it every lever must be there.
+
+    Raises:
+        KeyError: a lever missing and no default.
+    """
+    return Levers(**{name: obj[name] if name in obj or default is None
+                     else getattr(default, name) for name in Levers.__dataclass_fields__})
 
 
 def _runs_to_json(runs: Runs) -> dict[str, Any]:
@@ -197,7 +208,9 @@ def game_from_json(obj: Mapping[str, Any], diagnostics: Sequence[Diagnostic] = (
 def _game_from_json(obj: Mapping[str, Any], diagnostics: Sequence[Diagnostic]
                     ) -> tuple[Game, list[Attribution]]:
     setup = _setup_from_json(obj["setup"])
-    choices = {team: [levers_from_json(x) for x in obj["choices"][team]] for team in setup.teams}
+    starting = setup.start_levers  # a lever the file predates: the starting company's value
+    choices = {team: [levers_from_json(x, starting) for x in obj["choices"][team]]
+               for team in setup.teams}
     game = Game(setup)
     seed = setup.seed
     for data in obj["rounds"]:
@@ -209,7 +222,7 @@ def _game_from_json(obj: Mapping[str, Any], diagnostics: Sequence[Diagnostic]
             t = data["teams"][team]
             played = choices[team][:number]
             scenario = team_scenario(setup, team, played, end)
-            teams[team] = TeamRound(team, levers_from_json(t["levers"]),
+            teams[team] = TeamRound(team, levers_from_json(t["levers"], starting),
                                     _runs_from_json(t["runs"], scenario, seed),
                                     array_from_json(t["revenue_round"]),
                                     array_from_json(t["contribution_round"]), bool(t["decided"]))
@@ -217,7 +230,8 @@ def _game_from_json(obj: Mapping[str, Any], diagnostics: Sequence[Diagnostic]
             changes[team] = lever_changes(before, played[-1], GAME_LEVERS)
         game.results.append(RoundResult(number, start, end, teams, leaderboard(teams, changes)))
     game.choices = {team: choices[team][:len(game.results)] for team in setup.teams}
-    game.decisions = {team: levers_from_json(x) for team, x in obj.get("decisions", {}).items()}
+    game.decisions = {team: levers_from_json(x, starting)
+                      for team, x in obj.get("decisions", {}).items()}
     if obj.get("debrief") is not None:
         runs = {team: _runs_from_json(obj["debrief"]["runs"][team], game.long_run_scenario(team),
                                       seed) for team in setup.teams}

@@ -3,20 +3,25 @@
 The address chooses the page:
 
 - ``/`` (with ``?session=...``, added on the first visit): the facilitator's
-  app, three screens chosen in the sidebar:
+  app, four screens chosen in the sidebar:
 
   - **Compare**: presets and the headline levers in the sidebar; baseline vs
     your plan over 90 days, one year or three years. A lever change shows the
     first replications at once and refines in the background (the page stays
     responsive and redraws as replications arrive); *More replications* doubles
     them.
+  - **Diagnostic**: the room answers the alignment questionnaire together (the
+    facilitator enters the agreed answers); the stage, the weakest levers and
+    the room's own company, to play with on Compare, to start a game from, or
+    to download as a scenario file (:mod:`sim.apps.workshop.diagnosis`).
   - **Game**: set up a game; each team gets a private link; the round is played
     once the teams have sent their decisions; leaderboards; the debrief, with
     the gap between two teams split lever by lever.
   - **Export**: the session (kept comparisons and the game) as one HTML page.
 
 - ``?team=CODE``: a team's own page, on its own device: its levers for the
-  next round, sent privately, its results and the public leaderboard.
+  next round (hiring included), sent privately, its results and the public
+  leaderboard.
 - ``?board=CODE``: the projector's board: the leaderboard and, at the end, the
   debrief; never a team's decisions before the debrief.
 
@@ -45,6 +50,7 @@ import streamlit as st
 
 from sim.apps.workshop import attribution as at
 from sim.apps.workshop import charts
+from sim.apps.workshop import diagnosis as dg
 from sim.apps.workshop import export as ex
 from sim.apps.workshop import game as gm
 from sim.apps.workshop import logic as lg
@@ -53,11 +59,12 @@ from sim.apps.workshop.rooms import Room, Rooms
 from sim.apps.workshop.storage import GameFileError
 from sim.experiments.executors import available_cores
 from sim.report.format import fmt, fmt_param, fmt_range
+from sim.scenario.diagnostic import diagnose
 from sim.scenario.schema import Scenario
 
 SEED = 20240601
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{4,32}")
-SCREENS = ("Compare", "Game", "Export")
+SCREENS = ("Compare", "Diagnostic", "Game", "Export")
 GAMES_FOLDER = Path("reports") / "workshop-games"  # under the server's working directory
 
 # The page waits this long for a lever change's first replications before it shows
@@ -69,9 +76,9 @@ REFRESH_SECONDS = 0.3
 REDRAW_SECONDS = 1.0
 WATCH_SECONDS = 2.0
 
-# Extra readings closing the debrief (gm.Diagnostic): the alignment diagnostic of the
-# mechanisms issue joins here, and in the Rooms() below so a restored game reads the same.
-DIAGNOSTICS: tuple[gm.Diagnostic, ...] = ()
+# Extra readings closing the debrief (gm.Diagnostic), also given to the Rooms() below so
+# a restored game reads the same.
+DIAGNOSTICS: tuple[gm.Diagnostic, ...] = (gm.hiring_diagnostic,)
 
 CSS = """
 <style>
@@ -136,6 +143,18 @@ def rooms() -> Rooms:
 def sessions() -> dict[str, ex.Session]:
     """Every workshop session of this server, by the id in the page's address."""
     return {}
+
+
+@st.cache_resource(show_spinner=False)
+def companies() -> dict[str, lg.Preset]:
+    """Each session's diagnosed company (the Diagnostic screen), by the session's id."""
+    return {}
+
+
+def known_presets() -> dict[str, lg.Preset]:
+    """The presets of ``scenarios/`` and, once diagnosed, this session's own company."""
+    own = companies().get(session_id())
+    return {**presets(), **({own.key: own} if own is not None else {})}
 
 
 def session_id() -> str:
@@ -293,14 +312,14 @@ ALL_LEVERS = tuple(spec.name for spec in lg.LEVERS)
 
 
 def _apply_preset() -> None:
-    preset = presets()[st.session_state.preset]
+    preset = known_presets()[st.session_state.preset]
     set_widgets("lever_", preset.levers, ALL_LEVERS)
 
 
 def compare_sidebar() -> tuple[lg.Preset, lg.Levers]:
     """Preset and levers in the sidebar."""
-    all_presets = presets()
-    if "preset" not in st.session_state:
+    all_presets = known_presets()
+    if st.session_state.get("preset") not in all_presets:  # first visit, or a company gone
         st.session_state.preset = lg.BASELINE_KEY
         _apply_preset()
     st.sidebar.selectbox("Start from a preset", list(all_presets), key="preset",
@@ -531,6 +550,69 @@ def horizon_table(comparison: lg.Comparison) -> None:
         big_table(rows, {"Baseline", "Your plan", "Difference", "95% CI"}, key="by_horizon")
 
 
+# --- the alignment diagnostic ---------------------------------------------------------------
+
+
+def answers_of_the_room() -> dict[str, int]:
+    """The answers the widgets of the Diagnostic screen hold (the middle before any)."""
+    return {key: int(st.session_state.get(f"diag_{key}", dg.DEFAULT_SCORE))
+            for key in dg.STATEMENT_OF}
+
+
+def _adopt_company(screen: str) -> None:
+    """Make the answers this session's company; open it on ``screen`` (a button's callback)."""
+    company = dg.diagnosed_preset(answers_of_the_room(), presets()[lg.BASELINE_KEY])
+    companies()[session_id()] = company
+    if screen == "Compare":
+        st.session_state.preset = company.key
+        set_widgets("lever_", company.levers, ALL_LEVERS)
+    else:
+        st.session_state.setup_base = company.key
+    st.session_state.screen = screen
+
+
+def diagnostic_screen() -> None:
+    """The room answers the questionnaire; its stage, weakest levers and own company."""
+    st.markdown("## Where does your company stand? The alignment diagnostic")
+    st.markdown(
+        "How true is each statement of **your** company, from *1 not at all* to *5 "
+        "completely*? The room agrees on one answer per statement and the facilitator enters "
+        "it. The answers place the company on Kotler et al.'s stages of alignment, name its "
+        "weakest levers and set every lever's value: your own company, to play with on the "
+        "Compare screen or to start a game from.")
+    for key in dg.STATEMENT_OF:
+        st.session_state.setdefault(f"diag_{key}", dg.DEFAULT_SCORE)
+    left, right = st.columns([5, 4], gap="large")
+    with left, st.container(key="questionnaire"):
+        for title, keys in dg.GROUPS:
+            st.markdown(f"#### {title}")
+            for key in keys:
+                st.radio(dg.STATEMENT_OF[key].text, list(dg.SCORE_WORDS), horizontal=True,
+                         key=f"diag_{key}", format_func=dg.SCORE_WORDS.__getitem__,
+                         help="Sets " + ", ".join(f"`{k}`" for k in dg.informs(key)) + ".")
+    diagnosis = diagnose(answers_of_the_room())
+    with right:
+        st.markdown("### Your company")
+        takeaway_box(dg.headline(diagnosis), "diagnosis")
+        rows = [{"Setting": dg.setting_label(key), "Value": dg.value_text(value)}
+                for key, value in diagnosis.overrides.items()]
+        big_table(rows, {"Value"}, key="diagnosis_values")
+        st.button("Play with our company on the Compare screen", type="primary",
+                  key="diagnosis_compare", on_click=_adopt_company, args=("Compare",),
+                  help="The Compare screen starts from your company: baseline vs yours, then "
+                       "move its weakest levers.")
+        st.button("Start a game from our company", key="diagnosis_game",
+                  on_click=_adopt_company, args=("Game",),
+                  help="The Game screen's starting company becomes yours.")
+        st.download_button("Download the scenario file (YAML)",
+                           data=dg.diagnosis_yaml(diagnosis),
+                           file_name=f"{dg.DIAGNOSED_NAME}.yaml", mime="text/yaml",
+                           key="diagnosis_yaml", on_click="ignore")
+        st.caption(f"The file extends the baseline: save it in the scenarios/ folder and run "
+                   f"`python run.py run scenarios/{dg.DIAGNOSED_NAME}.yaml`. In a terminal, "
+                   "`python run.py diagnose` asks the same statements.")
+
+
 # --- the game: the facilitator's screen ----------------------------------------------------
 
 
@@ -544,12 +626,16 @@ def game_setup() -> None:
         "luck** (common random numbers). The projector shows only the leaderboard. After the "
         "last round, the debrief plays every team's choices forward to the long run and splits "
         "the gap between two teams lever by lever.")
-    all_presets = presets()
+    all_presets = known_presets()
+    if st.session_state.get("setup_base") not in all_presets:
+        st.session_state.setup_base = lg.BASELINE_KEY
     with st.form("setup"):
         left, right = st.columns(2)
         names = left.text_area("Teams (one per line)", "Team A\nTeam B", height=120)
-        base_key = left.selectbox("Starting company", list(all_presets),
-                                  format_func=lambda k: all_presets[k].title)
+        base_key = left.selectbox("Starting company", list(all_presets), key="setup_base",
+                                  format_func=lambda k: all_presets[k].title,
+                                  help="A preset, or your company once diagnosed (the "
+                                       "Diagnostic screen).")
         rounds = right.number_input("Rounds (quarters)", 1, gm.MAX_ROUNDS, 4)
         long_run = right.selectbox("Long run for the debrief", list(gm.LONG_RUN_CHOICES),
                                    index=list(gm.LONG_RUN_CHOICES).index("3 years"))
@@ -569,8 +655,9 @@ def game_setup() -> None:
                 return
             rooms().create(setup, session_id())
             st.rerun()
-    st.caption("Reps stay those of the starting company for the whole game: the model fixes "
-               "the number of reps for a run (hiring takes longer than a quarter).")
+    st.caption("Teams may hire: a team's *Sales reps* is its headcount from the round on. "
+               "Hires join after the hiring lag, ramp up over months and are paid from the day "
+               "they join, so a hire costs contribution before it brings deals.")
     resume_or_import()
 
 
@@ -860,8 +947,11 @@ def decision_form(room: Room, team: str) -> None:
                        f"{'; '.join(changed) or 'no change'}. You can change it until the "
                        f"facilitator plays the round.")
         else:
+            staffing = game.setup.base.sales.staffing
             st.caption("Not sent yet: if you send nothing, your levers stay as they are. "
-                       f"You keep {game.setup.start_levers.reps} reps (fixed for the game).")
+                       f"Hiring: new reps join {staffing.hiring_lag_days:g} days after the "
+                       f"round starts, reach full capacity {staffing.ramp_days:g} days later "
+                       "and are paid from the day they join.")
 
 
 def own_results(room: Room, team: str) -> None:
@@ -971,7 +1061,7 @@ def export_session() -> ex.Session:
 
 # Widget values that must survive a visit to another screen: Streamlit forgets the
 # state of widgets a run does not draw, unless it is written back at the top of the run.
-KEEP_ALIVE = ("screen", "preset", "horizon", "lever_")
+KEEP_ALIVE = ("screen", "preset", "horizon", "lever_", "diag_", "setup_base")
 
 
 def keep_widget_state() -> None:
@@ -1007,6 +1097,8 @@ def main() -> None:
     join_a_team()
     if screen == "Compare":
         compare_screen()
+    elif screen == "Diagnostic":
+        diagnostic_screen()
     elif screen == "Game":
         st.sidebar.caption("Teams set their levers on their own devices, one set per round.")
         game_screen()

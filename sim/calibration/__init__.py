@@ -12,6 +12,10 @@ A study built on the layers below (scenario, model, results, experiments):
   writes a scenario that ``extends`` the base and states every value's
   source, draws parameter sets for uncertainty-aware forecasts, and
   backtests the fit on held-out months;
+* :meth:`CalibrationResult.write_fit_report` writes the fit report: the
+  export beside the calibrated scenario simulated over the same period
+  (:class:`FitCheck`: conversion by source, time to win, monthly bookings,
+  open pipeline, period-end share);
 * :func:`main_calibrate` is the ``calibrate`` command.
 
 See ``docs/CALIBRATION.md`` for the column dictionary, mapping files and the
@@ -24,6 +28,7 @@ from sim.calibration.cli import main_calibrate
 from sim.calibration.errors import CrmError
 from sim.calibration.estimates import Estimate, Fallback
 from sim.calibration.export import export_crm
+from sim.calibration.fit_check import FitCheck
 from sim.calibration.reading import read_crm
 from sim.calibration.scenario_file import read_draws, scenario_for_draw, write_calibrated_scenario
 from sim.calibration.tables import CrmTables
@@ -35,6 +40,7 @@ __all__ = [
     "CrmTables",
     "Estimate",
     "Fallback",
+    "FitCheck",
     "calibrate",
     "export_crm",
     "main_calibrate",

@@ -8,6 +8,7 @@
                        base="scenarios/baseline.yaml", holdout_months=3)
     print(result.report())
     result.write("my-company.yaml")   # + my-company.draws.csv, my-company.calibration.txt
+    result.write_fit_report("my-company.fit")   # observed vs simulated, report.html inside
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from sim.calibration.backtest import Backtest, run_backtest
 from sim.calibration.errors import CrmError
 from sim.calibration.estimates import Estimate, Fallback
 from sim.calibration.estimation import Fit, fit
+from sim.calibration.fit_check import FitCheck, check_fit
 from sim.calibration.mapping import Mapping
 from sim.calibration.reading import read_crm
 from sim.calibration.scenario_file import number, write_calibrated_scenario, write_draws
 from sim.calibration.tables import CrmTables
+from sim.experiments.folders import check_out
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Scenario
 
@@ -45,6 +48,7 @@ class CalibrationResult:
         fit: the fit on the whole export.
         backtest: the backtest, when months were held out.
         seconds: wall time of the calibration.
+        seed: root seed of the simulations (``None``: the base's).
     """
 
     tables: CrmTables
@@ -54,6 +58,7 @@ class CalibrationResult:
     fit: Fit
     backtest: Backtest | None
     seconds: float
+    seed: int | None = None
 
     @property
     def estimates(self) -> list[Estimate]:
@@ -148,6 +153,44 @@ class CalibrationResult:
         out.append(f"\nCalibrated in {self.seconds:.1f} s.")
         return "\n".join(out)
 
+    def check_fit(self, replications: int = 20, workers: int = 1) -> FitCheck:
+        """The export beside the calibrated scenario simulated over its period.
+
+        Args:
+            replications: simulated histories (one parameter draw each).
+            workers: processes for the simulations.
+        """
+        seed = self.base.seed if self.seed is None else self.seed
+        return check_fit(self.tables, self.scenario, self.fit, replications=replications,
+                         seed=seed, workers=workers)
+
+    def write_fit_report(self, folder: str | Path, *, check: FitCheck | None = None,
+                         replications: int = 20, workers: int = 1,
+                         force: bool = False) -> Path:
+        """Write the fit report folder (``report.html``, figures, tables); return the page.
+
+        Args:
+            folder: the report folder, e.g. ``my-company.fit`` (see :func:`output_paths`).
+            check: the comparison to show (default: :meth:`check_fit` with
+                ``replications`` and ``workers``).
+            replications: simulated histories, for :meth:`check_fit`.
+            workers: processes for the simulations of :meth:`check_fit`.
+            force: replace an earlier fit report in ``folder``.
+
+        Raises:
+            CrmError: ``folder`` exists (without ``force``).
+            sim.experiments.folders.FolderError: ``folder`` exists and is not a
+                report of this tool (refused even with ``force``).
+        """
+        # matplotlib only for those who write the report
+        from sim.calibration.fit_report import write_fit_report
+
+        folder = Path(folder)
+        check_report_folder(folder, force)
+        if check is None:
+            check = self.check_fit(replications, workers)
+        return write_fit_report(self, check, folder)
+
     def write(self, out: str | Path, force: bool = False) -> dict[str, Path]:
         """Write the scenario file, its draws file and the text report.
 
@@ -161,7 +204,7 @@ class CalibrationResult:
         """
         if self.base_path is None:
             raise ValueError("the base scenario has no file: calibrate(base=PATH) to write")
-        paths = output_paths(out)
+        paths = output_paths(out, report=False)
         for path in paths.values():
             if path.exists() and not force:
                 raise CrmError(str(path), None, None, "exists; pass --force to replace it")
@@ -173,12 +216,33 @@ class CalibrationResult:
         return paths
 
 
-def output_paths(out: str | Path) -> dict[str, Path]:
-    """The files :meth:`CalibrationResult.write` writes for ``out``."""
+def output_paths(out: str | Path, report: bool = True) -> dict[str, Path]:
+    """The files ``calibrate`` writes for ``out``.
+
+    :meth:`CalibrationResult.write` writes ``scenario``, ``draws`` and
+    ``report``; with ``report``, ``fit_report`` is the folder of
+    :meth:`CalibrationResult.write_fit_report` (``my-company.fit``).
+    """
     out = Path(out)
     stem = out.name[: -len(out.suffix)] if out.suffix else out.name
-    return {"scenario": out, "draws": out.with_name(f"{stem}.draws.csv"),
-            "report": out.with_name(f"{stem}.calibration.txt")}
+    paths = {"scenario": out, "draws": out.with_name(f"{stem}.draws.csv"),
+             "report": out.with_name(f"{stem}.calibration.txt")}
+    if report:
+        paths["fit_report"] = out.with_name(f"{stem}.fit")
+    return paths
+
+
+def check_report_folder(folder: Path, force: bool = False) -> None:
+    """Refuse a fit report folder that exists (without ``force``) or is not this tool's.
+
+    Raises:
+        CrmError: ``folder`` exists and ``force`` is not given.
+        sim.experiments.folders.FolderError: ``folder`` is a file, a link, or a
+            folder holding anything but a report of this tool.
+    """
+    check_out(folder, "fit report")
+    if folder.exists() and not force:
+        raise CrmError(str(folder), None, None, "exists; pass --force to replace it")
 
 
 def calibrate(
@@ -250,4 +314,4 @@ def calibrate(
         backtest = run_backtest(tables, base_scenario, holdout_months, fitting,
                                 replications=backtest_replications, seed=seed, workers=workers)
     return CalibrationResult(tables, base_scenario, base_path, scenario, result, backtest,
-                             time.perf_counter() - started)
+                             time.perf_counter() - started, seed)

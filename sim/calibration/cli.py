@@ -2,10 +2,11 @@
 
 ``run.py calibrate LEADS.csv [--opportunities OPPS.csv] [--stage-history H.csv]
 [--spend SPEND.csv] [--columns MAPPING.yaml] [--base BASE.yaml] [--holdout-months K]
---out my-company.yaml``
+[--no-report] --out my-company.yaml``
 
 Bad input prints one line on stderr (file, row, column) and exits with code 2;
-nothing is written. An existing output file is never replaced without ``--force``.
+nothing is written. An existing output file is never replaced without ``--force``,
+and a ``my-company.fit`` folder that is not a fit report of this tool never.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from sim.calibration.api import DEFAULT_BASE, calibrate, output_paths
+from sim.calibration.api import DEFAULT_BASE, calibrate, check_report_folder, output_paths
 from sim.calibration.errors import CrmError
+from sim.experiments.folders import FolderError
 from sim.scenario.loading import ScenarioError
 
 EXIT_BAD_INPUT = 2
@@ -66,11 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--draws", type=_count, default=200, help="parameter sets to draw "
                    "(default 200)")
     p.add_argument("--replications", type=_count, default=20,
-                   help="simulations per held-out month in the backtest (default 20)")
+                   help="simulated histories behind the fit report and the backtest "
+                   "(default 20)")
     p.add_argument("--iterations", type=_count, default=5,
                    help="simulation-fit iterations at most (default 5)")
     p.add_argument("--seed", type=_count, help="root seed (default: the base's)")
-    p.add_argument("--workers", type=_count, default=1, help="processes for the backtest")
+    p.add_argument("--workers", type=_count, default=1,
+                   help="processes for the backtest and the fit report's simulations")
+    p.add_argument("--no-report", action="store_true",
+                   help="do not write the fit report (my-company.fit/report.html: the export "
+                   "beside the calibrated scenario simulated over the same period)")
     p.add_argument("--force", action="store_true", help="replace existing output files")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     return p
@@ -81,8 +88,11 @@ def main_calibrate(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
-        for path in output_paths(args.out).values():
-            if path.exists() and not args.force:
+        paths = output_paths(args.out, report=not args.no_report)
+        for key, path in paths.items():
+            if key == "fit_report":
+                check_report_folder(path, args.force)
+            elif path.exists() and not args.force:
                 raise CrmError(str(path), None, None, "exists; pass --force to replace it")
         if not args.out.parent.is_dir():
             raise CrmError(str(args.out), None, None, f"no such folder {args.out.parent}")
@@ -94,8 +104,16 @@ def main_calibrate(argv: Sequence[str] | None = None) -> int:
             name=args.name or args.out.stem, seed=args.seed, iterations=max(args.iterations, 1),
             draws=args.draws, backtest_replications=max(args.replications, 1),
             workers=max(args.workers, 1), progress=say)
+        check = None
+        if not args.no_report:
+            if say:
+                say(f"fit report: simulating {max(args.replications, 1)} histories")
+            check = result.check_fit(max(args.replications, 1), max(args.workers, 1))
         written = result.write(args.out, force=args.force)
-    except (CrmError, ScenarioError, _UsageError) as exc:
+        if check is not None:
+            written["fit_report"] = result.write_fit_report(paths["fit_report"], check=check,
+                                                            force=True)
+    except (CrmError, ScenarioError, FolderError, _UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -105,4 +123,6 @@ def main_calibrate(argv: Sequence[str] | None = None) -> int:
         print(result.report())
         print(f"\nScenario written to {written['scenario']}")
         print(f"Parameter draws: {written['draws']}; report: {written['report']}")
+        if "fit_report" in written:
+            print(f"Fit report: {written['fit_report']}")
     return 0

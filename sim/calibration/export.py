@@ -2,8 +2,9 @@
 
 The files use the column dictionary's names (:mod:`sim.calibration.columns`),
 ISO dates with the time of day, and plain amounts, so ``calibrate`` reads them
-with no mapping file. They give the tests and the walk-through data with a
-known truth.
+with no mapping file. Text cells that a spreadsheet would read as a formula
+are neutralised (:func:`sim.experiments.safe_output.safe_cells`). They give
+the tests and the walk-through data with a known truth.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sim.calibration.marketing import weekly_spend
 from sim.calibration.records import tables_from_records
 from sim.calibration.tables import CrmTables
 from sim.experiments.runner import RunResult
+from sim.experiments.safe_output import safe_cells
 from sim.results.replication import SimulationResult
 from sim.scenario.schema import Scenario
 
@@ -148,7 +150,8 @@ def _money(values: pd.Series) -> list[str]:
 
 
 def _write(path: Path, table: Table, frame: pd.DataFrame) -> Path:
-    frame = frame[list(table.names)].astype(object).where(frame.notna(), "")
+    # Cells a spreadsheet would read as a formula are neutralised, as in every CSV of the tool.
+    frame = safe_cells(frame[list(table.names)].astype(object).where(frame.notna(), ""))
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(table.names)

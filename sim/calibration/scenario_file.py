@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from sim.calibration.errors import CrmError
 from sim.calibration.estimates import Estimate
 from sim.calibration.estimation import Fit
+from sim.experiments.safe_output import safe_cells
 from sim.scenario.loading import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 
@@ -175,13 +177,22 @@ def write_draws(draws: list[dict[str, Any]], out: str | Path, force: bool = Fals
     if out.exists() and not force:
         raise CrmError(str(out), None, None, "exists; pass --force to replace it")
     keys = sorted({k for d in draws for k, v in d.items() if not isinstance(v, list | dict)})
+    # Numbers stay numbers (the csv module writes a Python float's repr: read back
+    # exactly); text cells and headers a spreadsheet would read as a formula are neutralised.
+    rows = pd.DataFrame([[i, *(_cell(d.get(k)) for k in keys)] for i, d in enumerate(draws)],
+                        columns=["draw", *keys], dtype=object)
+    rows = safe_cells(rows)
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["draw", *keys])
-        for i, d in enumerate(draws):
-            writer.writerow([i, *(repr(float(d[k])) if isinstance(d.get(k), float)
-                                  else ("" if d.get(k) is None else d.get(k)) for k in keys)])
+        writer.writerow(list(rows.columns))
+        writer.writerows(rows.itertuples(index=False, name=None))
     return out
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    return float(value) if isinstance(value, float) else value
 
 
 def read_draws(path: str | Path) -> list[dict[str, Any]]:

@@ -11,7 +11,8 @@ from sim.calibration import export_crm, main_calibrate
 pytestmark = pytest.mark.e2e
 
 BASELINE = Path("scenarios/baseline.yaml").resolve()
-QUICK = ["--iterations", "2", "--draws", "10", "--replications", "4", "--quiet"]
+# The fit report has its own tests (test_calibration_fit_report.py).
+QUICK = ["--iterations", "2", "--draws", "10", "--replications", "4", "--no-report", "--quiet"]
 
 
 @pytest.fixture(scope="module")

@@ -97,7 +97,9 @@ def censor(tables: CrmTables, as_of: float) -> CrmTables:
 
     Leads and opportunities created later are dropped; a close after ``as_of``
     makes a lead or opportunity open again, with no close date, amount of a
-    won lead, discount or lost reason; later stage entries are dropped and the
+    won lead, discount or lost reason (an opportunity won later shows its
+    amount before the discount, when the export has discounts); later stage
+    entries are dropped and the
     current stage is the last one entered. Spend is kept whole: it is a plan,
     known in advance.
     """
@@ -113,6 +115,12 @@ def censor(tables: CrmTables, as_of: float) -> CrmTables:
     if opps is not None:
         opps = opps[opps["created"] < as_of].copy()
         reopened = opps["closed"] >= as_of
+        # A deal won later shows its booked amount: at the cut its CRM amount was
+        # the list value, before the discount agreed at the close.
+        won_later = reopened & (opps["status"] == "won") & opps["discount"].between(0.0, 1.0,
+                                                                                    "left")
+        opps.loc[won_later, "amount"] = (opps.loc[won_later, "amount"]
+                                         / (1.0 - opps.loc[won_later, "discount"]))
         opps.loc[reopened, ["closed", "discount"]] = np.nan
         opps.loc[reopened & opps["status"].notna(), "status"] = "open"
         if history is not None:

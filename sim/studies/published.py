@@ -451,6 +451,7 @@ class Assumption:
 _QUOTA = (("incentives.sales_plan", "quota_accelerator"),)
 _MQL_VOLUME = (("incentives.marketing_plan", "mql_volume"),)
 _REVENUE_PLAN = (("incentives.marketing_plan", "revenue"),)
+_SHARED = (("incentives.sales_plan", "shared_revenue"),)
 _ATTRITION = (("sales.staffing.attrition_annual", 0.25),)
 # The hiring lag acts when the planned headcount rises: two reps more from day 90.
 _HIRING = (("timeline", ({"day": 90.0, "set": {"sales.reps": 10}},)),)
@@ -514,6 +515,10 @@ SENSITIVITY: tuple[Assumption, ...] = (
     Assumption("incentives.sales.give_up_pace", 1.5, 3.0, _QUOTA),
     Assumption("incentives.sales.give_up_effort_odds", 0.6, 1.0, _QUOTA),
     Assumption("incentives.sales.above_quota_effort_odds", 0.9, 1.2, _QUOTA),
+    # A shared revenue target cuts neglect and cherry-picking by 0.2-0.6 of the
+    # commission plan's (0.30 and 0.60); the preset cuts them by 0.3.
+    Assumption("incentives.sales.neglect_under_load", 0.12, 0.24, _SHARED),
+    Assumption("incentives.sales.cherry_pick", 0.24, 0.48, _SHARED),
     # Marketing paid on sales metrics: brand drift.
     Assumption("incentives.marketing.brand_drift_per_year", 0.0, 0.2, _REVENUE_PLAN),
     Assumption("incentives.marketing.brand_drift_cap", 0.2, 0.6, _REVENUE_PLAN),

@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.experiments.arguments import whole_number
+
 if TYPE_CHECKING:
     from sim.experiments.assumptions import AssumptionSet
     from sim.experiments.decisions import DecisionResult, DecisionSpec
@@ -39,19 +41,6 @@ SPEC_OPTIONS = (("uncertainty", "--uncertainty"), ("assumptions", "--assumptions
                 ("samples", "--samples"))
 
 
-def _count(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
 def _share(text: str) -> float:
     try:
         value = float(text)
@@ -64,7 +53,7 @@ def _share(text: str) -> float:
 
 
 def _add_uncertainty(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--uncertainty", type=_count(2), metavar="N",
+    parser.add_argument("--uncertainty", type=whole_number(2), metavar="N",
                         help=f"{what} over N draws of the uncertain assumptions (each with "
                         "--replications replications; default 4 per draw); without "
                         "--assumptions, every schema field marked as an assumption varies over "
@@ -98,14 +87,14 @@ def add_optimize_options(parser: argparse.ArgumentParser) -> None:
                         "with --probability; use with --objective cost for the cheapest plan")
     parser.add_argument("--probability", type=_share, metavar="P",
                         help="with --target: the least chance of reaching it (e.g. 0.8)")
-    parser.add_argument("--trials", type=_count(2), metavar="N",
+    parser.add_argument("--trials", type=whole_number(2), metavar="N",
                         help="plans the search tries (default 48)")
-    parser.add_argument("--batch", type=_count(1), metavar="N",
+    parser.add_argument("--batch", type=whole_number(1), metavar="N",
                         help="plans tried at a time, in parallel (default 4; the plans do "
                         "not depend on --workers)")
-    parser.add_argument("--top", type=_count(1), metavar="N",
+    parser.add_argument("--top", type=whole_number(1), metavar="N",
                         help="best plans evaluated again with more replications (default 5)")
-    parser.add_argument("--final-replications", type=_count(1), metavar="N",
+    parser.add_argument("--final-replications", type=whole_number(1), metavar="N",
                         help="replications of the best plans (default 4 x --replications, "
                         "which is 4 per plan here unless given)")
     _add_uncertainty(parser, "evaluate every plan")
@@ -126,7 +115,7 @@ def add_sensitivity_parser(sub: Any, add_common: Callable[[argparse.ArgumentPars
                      help="the result is FILE minus OTHER (OTHER is the reference)")
     sen.add_argument("--method", choices=("sobol", "morris"),
                      help="sobol (default up to 12 assumptions) or morris")
-    sen.add_argument("--samples", type=_count(2), metavar="N",
+    sen.add_argument("--samples", type=whole_number(2), metavar="N",
                      help="Sobol base samples, a power of two (default 32), or Morris "
                      "trajectories (default 10)")
     sen.add_argument("--assumptions", type=Path, metavar="FILE",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.calibration.backtest import Backtest, run_backtest
+from sim.calibration.backtest import ROLL_FORWARD, Backtest, run_backtest
 from sim.calibration.errors import CrmError
 from sim.calibration.estimates import Estimate, Fallback
 from sim.calibration.estimation import Fit, fit
@@ -138,8 +138,10 @@ class CalibrationResult:
             out += ["", "Notes"] + [f"  {n}" for n in self.fit.notes]
         if self.backtest is not None:
             b = self.backtest
-            out += ["", f"Backtest: fitted before {b.cut_date.date()}, {b.replications} "
-                    f"simulations per month"]
+            start = (f"rolled forward from the {b.open_deals:,} deals open at the cut"
+                     if b.method == ROLL_FORWARD else "replayed from the export's first day")
+            out += ["", f"Backtest: fitted before {b.cut_date.date()}, {start}, "
+                    f"{b.replications} simulations per month"]
             for _, r in b.table.iterrows():
                 out.append(f"  {r['figure']:10s} {r['month']}  observed "
                            f"{number(r['observed']):>12s}"

@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from sim.calibration.api import DEFAULT_BASE, calibrate, check_report_folder, output_paths
 from sim.calibration.errors import CrmError
+from sim.experiments.arguments import whole_number
 from sim.experiments.folders import FolderError
 from sim.scenario.loading import ScenarioError
 
@@ -32,16 +33,6 @@ class _UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise _UsageError(f"{self.prog}: {message} (see --help)")
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,22 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="column mapping file (see scenarios/crm/ and docs/CALIBRATION.md)")
     p.add_argument("--base", type=Path, default=DEFAULT_BASE,
                    help="base scenario (default: scenarios/baseline.yaml)")
-    p.add_argument("--holdout-months", type=_count, default=0, metavar="K",
+    p.add_argument("--holdout-months", type=whole_number(0), default=0, metavar="K",
                    help="backtest: fit without the last K months, forecast them")
     p.add_argument("--dates", choices=("auto", "day-first", "month-first"), default=None,
                    help="how to read dates such as 03/04/2024 (default: detect)")
     p.add_argument("--as-of", help="date the export was taken (default: after its last event)")
     p.add_argument("--out", type=Path, required=True, help="scenario file to write")
     p.add_argument("--name", help="scenario name (default: the file name)")
-    p.add_argument("--draws", type=_count, default=200, help="parameter sets to draw "
+    p.add_argument("--draws", type=whole_number(0), default=200, help="parameter sets to draw "
                    "(default 200)")
-    p.add_argument("--replications", type=_count, default=20,
+    p.add_argument("--replications", type=whole_number(0), default=20,
                    help="simulated histories behind the fit report and the backtest "
                    "(default 20)")
-    p.add_argument("--iterations", type=_count, default=5,
+    p.add_argument("--iterations", type=whole_number(0), default=5,
                    help="simulation-fit iterations at most (default 5)")
-    p.add_argument("--seed", type=_count, help="root seed (default: the base's)")
-    p.add_argument("--workers", type=_count, default=1,
+    p.add_argument("--seed", type=whole_number(0), help="root seed (default: the base's)")
+    p.add_argument("--workers", type=whole_number(0), default=1,
                    help="processes for the backtest and the fit report's simulations")
     p.add_argument("--no-report", action="store_true",
                    help="do not write the fit report (my-company.fit/report.html: the export "

@@ -22,7 +22,8 @@ meets a target or not.
 * **Per-lead records.** Bytes of the per-lead columns kept with
   ``record_leads`` (the folded blocks), per lead.
 * **30-day run and report.** Wall time of ``run.py run -n 1 --horizon-days 30``
-  in a fresh process: import, one replication, every table and figure, the HTML.
+  in a fresh process: import, one replication, every table and figure, the HTML
+  (``report_time.py``, five runs; alone it also compares with an earlier checkout).
 * **Dask.** Replications of the baseline serially and on a local Dask cluster of
   two single-threaded worker processes (started before the clock), efficiency =
   T1 / (2 x T2); the metrics must be identical.
@@ -34,9 +35,7 @@ import argparse
 import json
 import math
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+import report_time  # noqa: E402
 from reference_funnel import reference_funnel  # noqa: E402
 
 from sim import load_scenario, simulate  # noqa: E402
@@ -150,16 +150,13 @@ def record_bytes(horizon_days: float) -> dict[str, Any]:
 
 
 def run_report_seconds(repeats: int) -> dict[str, Any]:
-    """Wall time of a one-replication 30-day run with its report, in a fresh process."""
-    times = []
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as tmp:
-            command = [sys.executable, "run.py", "run", "-n", "1", "--horizon-days", "30",
-                       "--quiet", "--out", str(Path(tmp) / "run")]
-            start = time.perf_counter()
-            subprocess.run(command, cwd=REPO, check=True)
-            times.append(time.perf_counter() - start)
-    return {"command": "run.py run -n 1 --horizon-days 30", "seconds": _spread(times)}
+    """Wall time of a one-replication 30-day run with its report, in a fresh process.
+
+    Measured by ``report_time.py`` (wall and CPU, min / median / max).
+    """
+    measured = report_time.measure(repeats)["now"]
+    return {"command": measured["command"], "seconds": measured["wall"],
+            "cpu_seconds": measured["cpu"]}
 
 
 def dask_efficiency(replications: int, horizon_days: float | None) -> dict[str, Any]:
@@ -201,7 +198,7 @@ def measure(quick: bool, repeats: int) -> dict[str, Any]:
     out["cpu_per_lead"] = cpu_per_lead(1 if quick else min(repeats, 3),
                                        120.0 if quick else None)
     out["records"] = record_bytes(120.0)
-    out["run_report"] = run_report_seconds(1 if quick else 3)
+    out["run_report"] = run_report_seconds(1 if quick else 5)
     out["dask"] = dask_efficiency(4 if quick else 20, horizon)
     return out
 

@@ -16,8 +16,10 @@ the first replication to the finished statistics (no HTML report):
    baseline under ``marketing.annual_budget + sales.reps*100000 <= 3000000``,
    ``--trials`` plans, the best 3 and today's plan evaluated again.
 
-It prints each run's wall time, replications and headline answer, and writes
-them as JSON::
+It prints each run's wall time, replications and headline answer, and how many
+of the replications run were the same (scenario, seed, replication) as one run
+before (none should be: a sample is run once, see
+``tests/validation/test_no_replication_twice.py``), and writes them as JSON::
 
     .venv/bin/python benchmarks/uncertainty_bench.py [--workers 2] [--out FILE]
     .venv/bin/python benchmarks/uncertainty_bench.py --quick   # small sizes, to check it
@@ -26,6 +28,7 @@ them as JSON::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import sys
@@ -41,7 +44,13 @@ sys.path.insert(0, str(REPO))
 from sim import load_scenario  # noqa: E402
 from sim.experiments.assumptions import AssumptionSet, default_assumptions  # noqa: E402
 from sim.experiments.budget import parse_budget  # noqa: E402
-from sim.experiments.executors import Execution, open_executor  # noqa: E402
+from sim.experiments.executors import (  # noqa: E402
+    Execution,
+    Executor,
+    ResultCallback,
+    Task,
+    open_executor,
+)
 from sim.experiments.optimizer import LeverSpec, parse_levers, run_levers  # noqa: E402
 from sim.experiments.sensitivity import SensitivitySpec, run_sensitivity  # noqa: E402
 from sim.experiments.uncertainty import UncertainCompareSpec, run_uncertain_compare  # noqa: E402
@@ -56,6 +65,23 @@ TEN = ("alignment.effects.cross_training_content_lift",
        "alignment.effects.feedback_half_saturation_leads",
        "finance.gross_margin", "marketing.organic_leads_per_day",
        "marketing.promo_max_leads_per_day")
+
+
+class Counting(Executor):
+    """An executor that counts the tasks it is given, and those it was given before."""
+
+    def __init__(self, inner: Executor) -> None:
+        self.inner = inner
+        self.seen: set[tuple[str, int, int]] = set()
+        self.again = 0
+
+    def _run(self, tasks: list[Task], collect: ResultCallback) -> None:
+        for task in tasks:
+            key = (hashlib.sha256(task.scenario.model_dump_json().encode()).hexdigest(),
+                   task.seed, task.replication)
+            self.again += key in self.seen
+            self.seen.add(key)
+        self.inner.run(tasks, collect)
 
 
 class Counter:
@@ -77,10 +103,12 @@ def compare(workers: int, draws: int, replications: int) -> dict[str, Any]:
     counter = Counter()
     with open_executor(Execution(workers=workers)) as executor:
         start = time.perf_counter()
-        result = run_uncertain_compare(spec, executor, progress=counter)
+        counting = Counting(executor)
+        result = run_uncertain_compare(spec, counting, progress=counter)
         seconds = time.perf_counter() - start
     dec = result.decisions[spec.labels[1]]
-    return {"seconds": seconds, "replications": counter.done, "draws": draws,
+    return {"seconds": seconds, "replications": counter.done, "run_again": counting.again,
+            "draws": draws,
             "replications_per_draw": replications, "assumptions": spec.assumptions.dimension,
             "expected_difference": dec.expected, "ci": [dec.ci_low, dec.ci_high],
             "interval_90": [dec.interval_low, dec.interval_high],
@@ -99,11 +127,13 @@ def sensitivity(workers: int, samples: int) -> dict[str, Any]:
     counter = Counter()
     with open_executor(Execution(workers=workers)) as executor:
         start = time.perf_counter()
-        result = run_sensitivity(spec, executor, progress=counter)
+        counting = Counting(executor)
+        result = run_sensitivity(spec, counting, progress=counter)
         seconds = time.perf_counter() - start
     a_ = result.analysis
     top = a_.indices.sort_values("ST", ascending=False).head(3)
-    return {"seconds": seconds, "replications": counter.done, "points": len(a_.results),
+    return {"seconds": seconds, "replications": counter.done, "run_again": counting.again,
+            "points": len(a_.results),
             "factors": factors.dimension, "center": a_.center,
             "top_total_indices": dict(zip(top["factor"], top["ST"].round(3), strict=True)),
             "flips": [{"factor": f.factor, "value": f.value} for f in a_.flips],
@@ -123,10 +153,12 @@ def optimise(workers: int, trials: int, replications: int) -> dict[str, Any]:
     counter = Counter()
     with open_executor(Execution(workers=workers)) as executor:
         start = time.perf_counter()
-        result = run_levers(spec, executor, progress=counter)
+        counting = Counting(executor)
+        result = run_levers(spec, counting, progress=counter)
         seconds = time.perf_counter() - start
     best = result.outcome.best_plan
-    return {"seconds": seconds, "replications": counter.done, "trials": trials,
+    return {"seconds": seconds, "replications": counter.done, "run_again": counting.again,
+            "trials": trials,
             "simulated": sum(c.samples is not None for c in result.outcome.candidates),
             "best_plan": None if best is None else best.plan,
             "best_contribution": None if best is None else [best.value, best.ci_low,
@@ -153,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     for name, run in runs.items():
         print(f"{name:12} {run['seconds']:8.1f} s  {run['replications']:6d} replications  "
-              f"{run['replications'] / run['seconds']:.2f} per second")
+              f"{run['replications'] / run['seconds']:.2f} per second  "
+              f"{run['run_again']} run a second time")
     report = {"date": datetime.now().astimezone().isoformat(timespec="seconds"),
               "machine": platform.platform(), "python": platform.python_version(),
               "workers": args.workers, "runs": runs}

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 # must be in place before anything can be interrupted.
 from sim.apps.signals import exit_code, terminate_as_interrupt
 from sim.apps.terminal import plain
+from sim.experiments.arguments import whole_number
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -100,24 +101,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
-def _whole_number(minimum: int, what: str) -> Callable[[str], int]:
-    """An argparse type: a whole number >= ``minimum``, refused in one line otherwise."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {what} >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
-_positive_int = _whole_number(1, "a whole number")
-_seed = _whole_number(0, "a seed")
+_positive_int = whole_number(1)
+_seed = whole_number(0, "a seed")
 
 
 def _days(text: str) -> float:
@@ -159,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also write replication 0 as a CRM export (leads, opportunities, "
                      "stage history, spend CSV files) into DIR, a new or empty folder; "
                      "turns on per-lead records (record_leads)")
+    run.add_argument("--svg", action="store_true",
+                     help="also write the report's figures as SVG (PNG only by default)")
     run.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     _add_execution_options(run)
     _add_experiment_parsers(sub)
@@ -251,9 +238,14 @@ class _ProgressBar:
             if done < total:
                 from tqdm import tqdm
 
-                self._bar = tqdm(total=total, initial=done, unit="replication",
-                                 delay=self.delay_seconds, file=sys.stderr,
-                                 dynamic_ncols=True, leave=False)
+                class Bar(tqdm):  # type: ignore[type-arg]
+                    # No monitor thread (which outlives the bar): a process running one
+                    # thread may fork, as drawing the report on idle cores does.
+                    monitor_interval = 0
+
+                self._bar = Bar(total=total, initial=done, unit="replication",
+                                delay=self.delay_seconds, file=sys.stderr,
+                                dynamic_ncols=True, leave=False)
             return
         self._bar.total = total
         self._bar.update(done - self._bar.n)
@@ -310,7 +302,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         run = run_replications(scenario, progress=show, execution=execution)
     finally:
         _close_progress(show)
-    written = write_run(run, out_dir, started, datetime.now().astimezone())
+    written = write_run(run, out_dir, started, datetime.now().astimezone(), svg=args.svg)
     if args.export_crm is not None:
         from sim.calibration import export_crm
 
@@ -412,8 +404,9 @@ def _precision(text: str) -> float:
 
 def _add_execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", "-j", type=_positive_int, metavar="N",
-                        help="worker processes (default: every core, {cores} here); "
-                        "the numbers do not depend on it")
+                        help="worker processes (default: the idle ones of the {cores} cores "
+                        "here, and one while the replications are too short to repay a "
+                        "pool); the numbers do not depend on it")
     parser.add_argument("--executor", choices=("local", "dask"), default="local",
                         help="local processes (default) or a Dask distributed cluster")
     parser.add_argument("--scheduler", metavar="ADDRESS",

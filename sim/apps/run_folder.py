@@ -114,7 +114,8 @@ def _git_revision() -> str | None:
 
 
 def write_run(run: RunResult, out_dir: Path, started: datetime, finished: datetime,
-              *, report: bool = True, baseline: Scenario | None = None) -> Path:
+              *, report: bool = True, baseline: Scenario | None = None,
+              svg: bool = False) -> Path:
     """Write every table of a run to ``out_dir`` atomically and return it.
 
     Args:
@@ -127,6 +128,7 @@ def write_run(run: RunResult, out_dir: Path, started: datetime, finished: dateti
         baseline: the scenario the report lists changes against; by default the
             packaged ``baseline`` scenario (:func:`sim.scenario.library.default_scenario`),
             or none if it does not load.
+        svg: also write the report's figures as SVG (PNG only by default).
     """
     with atomic_folder(out_dir, replace=True) as tmp:
         write_csv(run.summary, tmp / "summary.csv")
@@ -142,7 +144,7 @@ def write_run(run: RunResult, out_dir: Path, started: datetime, finished: dateti
         if report:
             if baseline is None:
                 baseline = _default_baseline()
-            render_run_report(run, tmp, baseline, manifest=recorded)
+            render_run_report(run, tmp, baseline, manifest=recorded, svg=svg)
     return out_dir
 
 

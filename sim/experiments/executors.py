@@ -12,13 +12,17 @@ built from them are identical whatever the executor and the number of workers.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import importlib
 import logging
+import math
 import multiprocessing
 import os
 import signal
 import sys
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -101,6 +105,42 @@ def available_cores() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
+def idle_cores(cores: int | None = None, load: float | None = None) -> int:
+    """Cores of this process not busy with other work: at least 1.
+
+    The cores this process may use (:func:`available_cores`) less the
+    system's one-minute load average (runnable processes, this one's
+    included), rounded to the nearest whole core. Where the system reports no
+    load average, every available core counts as idle.
+
+    Args:
+        cores: the cores to count from (default: :func:`available_cores`).
+        load: the load to subtract (default: ``os.getloadavg()[0]``).
+    """
+    cores = available_cores() if cores is None else cores
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):  # not reported here
+            return max(cores, 1)
+    return max(1, min(cores, math.floor(cores - load + 0.5)))
+
+
+def runnable_now() -> float | None:
+    """Other processes runnable at this instant (Linux's ``/proc/loadavg``), or ``None``.
+
+    The load of this very moment, for a decision about the next second (drawing
+    a report's figures), which the one-minute average follows a minute late;
+    this process, running as it reads, is not counted.
+    """
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            running = int(f.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return float(max(running - 1, 0))
+
+
 def max_workers(cores: int | None = None) -> int:
     """The most local worker processes worth starting: four per core, at least eight.
 
@@ -119,7 +159,9 @@ class Execution:
         kind: ``"local"`` (this machine: in this process with one worker, else a
             pool of processes) or ``"dask"`` (a Dask distributed cluster).
         workers: local processes, or workers of the local Dask cluster; ``None``
-            means every available core. Ignored with a scheduler address (the
+            chooses: the idle cores (:func:`idle_cores`), and locally one
+            process until the tasks' measured length shows that a pool pays
+            (:class:`AutoExecutor`). Ignored with a scheduler address (the
             cluster has the workers it has).
         scheduler: address of a running Dask scheduler (``tcp://host:8786``);
             ``None`` with ``kind="dask"`` starts a local cluster for the run.
@@ -139,16 +181,21 @@ class Execution:
 
     @property
     def worker_count(self) -> int:
-        """The number of workers asked for, with ``None`` resolved to the cores."""
-        return available_cores() if self.workers is None else self.workers
+        """The number of workers asked for, with ``None`` resolved to the idle cores."""
+        return idle_cores() if self.workers is None else self.workers
 
     def capped(self, tasks: int) -> Execution:
         """This execution with no more local workers than ``tasks``.
 
         A worker with no task would only cost a process; a scheduler's cluster
-        is left as it is.
+        is left as it is, and so is a local default (its :class:`AutoExecutor`
+        never starts more workers than tasks).
         """
-        if self.scheduler is not None or self.worker_count <= max(tasks, 1):
+        if self.scheduler is not None:
+            return self
+        if self.kind == "local" and self.workers is None and tasks > 1:
+            return self
+        if self.worker_count <= max(tasks, 1):
             return self
         return Execution(self.kind, max(tasks, 1), self.scheduler)
 
@@ -318,6 +365,119 @@ class ProcessExecutor(Executor):
         self.close(wait=exc_type is None)
 
 
+class AutoExecutor(Executor):
+    """The default local executor: this process, until a pool of processes pays.
+
+    A pool costs its start and, in each new worker, a first task slower than
+    here (cold caches), and it sends every task and result through a pipe; for
+    a short run that is more than the pool saves. So the first task of a batch
+    runs here, timed; the rest go to a pool only if it would save more than
+    ``pool_start_seconds`` of wall time at that pace. The pool, once started,
+    serves the following batches (the rounds of an experiment). The results
+    are the same either way: a task's numbers depend on its seed only.
+
+    Attributes:
+        workers: the most worker processes (the idle cores when it was opened).
+        pool_start_seconds: wall time a pool must save to be started
+            (measured: ``benchmarks/default_workers.py``).
+    """
+
+    def __init__(self, workers: int, pool_start_seconds: float = 0.5) -> None:
+        self.workers = max(workers, 1)
+        self.pool_start_seconds = pool_start_seconds
+        self._pool: ProcessExecutor | None = None
+
+    def _run(self, tasks: list[Task], collect: ResultCallback) -> None:
+        if self._pool is not None:
+            self._pool._run(tasks, collect)
+            return
+        if len(tasks) <= 1 or self.workers <= 1:
+            SerialExecutor()._run(tasks, collect)
+            return
+        start = time.perf_counter()
+        first = run_task(tasks[0])
+        seconds = time.perf_counter() - start
+        rest = tasks[1:]
+        workers = min(self.workers, len(rest))
+        saved = seconds * len(rest) * (1 - 1 / workers)  # wall time a pool would save
+        if workers > 1 and saved > self.pool_start_seconds:
+            # Started before the first result is handed on: a progress bar it
+            # shows starts a thread, and a fork is only safe without one.
+            self._pool = ProcessExecutor(workers)
+        collect(first)
+        (self._pool or SerialExecutor())._run(rest, collect)
+
+    def close(self) -> None:
+        """Stop the pool, if one was started."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._pool is not None:
+            self._pool.close(wait=exc_type is None)
+            self._pool = None
+
+
+class ReusingExecutor(Executor):
+    """Runs each (scenario, seed, replication) once, however many tasks ask for it.
+
+    Wraps another executor. Tasks are keyed by the scenario's fingerprint (a
+    hash of its JSON), the seed, the replication index and whether the whole
+    result is kept; a task whose key ran before, in this call or an earlier
+    one, is answered from that result under its own point label. Two labels
+    for the same scenario (a plan proposed again, the reference under another
+    name, a world an assumption draw leaves unchanged) thus cost one run: the
+    numbers are the same, as a task's numbers depend on its key only.
+
+    Attributes:
+        inner: the executor that runs what is new.
+    """
+
+    def __init__(self, inner: Executor) -> None:
+        self.inner = inner
+        self._done: dict[tuple[str, int, int, bool], TaskResult] = {}
+
+    @staticmethod
+    def fingerprint(task: Task) -> tuple[str, int, int, bool]:
+        """What fixes a task's result: scenario hash, seed, replication, ``keep_series``."""
+        digest = hashlib.sha256(task.scenario.model_dump_json().encode()).hexdigest()
+        return digest, task.seed, task.replication, task.keep_series
+
+    def _run(self, tasks: list[Task], collect: ResultCallback) -> None:
+        keys = [self.fingerprint(task) for task in tasks]
+        first: dict[tuple[str, int, int, bool], Task] = {}
+        later: dict[tuple[str, int, int, bool], list[Task]] = {}
+        for task, key in zip(tasks, keys, strict=True):
+            if key in self._done:
+                collect(_relabelled(self._done[key], task))
+            elif key in first:
+                later.setdefault(key, []).append(task)
+            else:
+                first[key] = task
+        key_of = {task.key: key for key, task in first.items()}
+
+        def done(result: TaskResult) -> None:
+            key = key_of[result.key]
+            self._done[key] = result
+            collect(result)
+            for task in later.pop(key, []):
+                collect(_relabelled(result, task))
+
+        if first:
+            self.inner.run(list(first.values()), done)
+
+    def close(self) -> None:
+        """Close the wrapped executor."""
+        self.inner.close()
+
+
+def _relabelled(result: TaskResult, task: Task) -> TaskResult:
+    """``result`` under ``task``'s point label and replication."""
+    return dataclasses.replace(result, point=task.point, replication=task.replication)
+
+
 def _distributed(where: str) -> Any:
     """The ``distributed`` package, imported on first use (it is heavy, and an extra).
 
@@ -446,6 +606,9 @@ def open_executor(execution: Execution | None = None) -> Executor:
     execution = execution or Execution()
     if execution.kind == "dask":
         return DaskExecutor(scheduler=execution.scheduler, workers=execution.worker_count)
-    if execution.worker_count == 1:
+    workers = execution.worker_count
+    if workers == 1:
         return SerialExecutor()
-    return ProcessExecutor(execution.worker_count)
+    if execution.workers is None:  # not asked for: a pool only where it pays
+        return AutoExecutor(workers)
+    return ProcessExecutor(workers)

@@ -60,7 +60,7 @@ from sim.experiments.evaluation import (
     long_table,
     point_id,
 )
-from sim.experiments.executors import Executor
+from sim.experiments.executors import Executor, ReusingExecutor
 from sim.experiments.jsonable import finite, json_value
 from sim.experiments.statistics import mean_ci
 from sim.experiments.store import ExperimentStore
@@ -1094,7 +1094,8 @@ def run_levers(spec: LeverSpec, executor: Executor, store: ExperimentStore | Non
     run proposes the same candidates and runs only what the store lacks.
     """
     p = spec.problem
-    evaluator = Evaluator(executor, spec.seed, store, progress,
+    # Keyed by scenario, not plan label: two plans making one scenario run it once.
+    evaluator = Evaluator(ReusingExecutor(executor), spec.seed, store, progress,
                           build=_world_builder(spec))
     draws = len(spec.draws)
     evaluator.expect(p.trials * draws * spec.replications

@@ -43,7 +43,7 @@ from numpy.typing import ArrayLike, NDArray
 from sim.experiments.assumptions import AssumptionError, AssumptionSet, applied, default_assumptions
 from sim.experiments.designs import ExperimentError, Goal, check_metric, resolve_goal, unique_labels
 from sim.experiments.evaluation import Evaluator, Progress, SampleDesign, Samples, long_table
-from sim.experiments.executors import Executor
+from sim.experiments.executors import Executor, ReusingExecutor
 from sim.experiments.jsonable import finite
 from sim.experiments.statistics import mean_ci
 from sim.experiments.store import ExperimentStore
@@ -516,7 +516,8 @@ def run_uncertain_compare(spec: UncertainCompareSpec, executor: Executor,
         progress: called with (done, total) replications.
     """
     design = spec.design
-    evaluator = Evaluator(executor, spec.seed, store, progress)
+    # Keyed by scenario, not label: two labels for one scenario run it once.
+    evaluator = Evaluator(ReusingExecutor(executor), spec.seed, store, progress)
     points = list(zip(spec.labels, spec.scenarios, strict=True))
     samples = evaluator.evaluate(points, design)
     return summarise_uncertain(spec, samples)

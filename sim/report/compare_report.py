@@ -64,6 +64,7 @@ def write_compare_report(
     probability: Mapping[str, float] | None = None,
     detail_note: str | None = None,
     uncertainty: Mapping[str, Any] | None = None,
+    svg: bool = False,
 ) -> Path:
     """Write the report of a comparison into ``out_dir`` atomically; return ``report.html``.
 
@@ -110,13 +111,14 @@ def write_compare_report(
         uncertainty: a comparison under uncertain assumptions: what
             :func:`sim.report.uncertainty_report.how_sure_section` shows in its
             "How sure are we?" section, after the summary.
+        svg: also write every figure as SVG (PNG only by default).
     """
     names = [str(s) for s in pd.unique(per_replication["scenario"])]
     reference = reference or _reference(names, differences)
     horizon = _horizon(horizon_days, scenarios, reference, timeseries)
     n_reps = int(per_replication.groupby("scenario").size().min())
     with atomic_folder(out_dir) as tmp:
-        files = ReportFiles(tmp)
+        files = ReportFiles(tmp, svg=svg)
         inputs = _Inputs(names, reference, horizon, per_replication, differences, timeseries,
                          scenarios, won_deals, first_responses, leads, seed, manifest,
                          objective, list(overrides), probability, detail_note)

@@ -37,7 +37,7 @@ OTHER_METRICS: tuple[str, ...] = ("revenue", "revenue_90d", "revenue_1y", "contr
 
 def write_experiment_report(result: Result, folder: Path,
                             manifest: dict[str, Any] | None = None,
-                            details: Details | None = None) -> Path:
+                            details: Details | None = None, *, svg: bool = False) -> Path:
     """Write ``report.html`` (with ``figures/`` and ``tables/``) into ``folder``; return it.
 
     Args:
@@ -47,17 +47,18 @@ def write_experiment_report(result: Result, folder: Path,
         details: for a comparison, replayed replications with their weekly
             series and deals (over time, payback, quarterly P&L, segments);
             ``None`` leaves those views out.
+        svg: also write every figure as SVG (PNG only by default).
     """
     overrides = [str(o) for o in (manifest or {}).get("overrides", [])]
     if isinstance(result, CompareResult):
-        return _compare(result, folder, manifest, details, overrides)
+        return _compare(result, folder, manifest, details, overrides, svg)
     if isinstance(result, SweepResult):
-        return _sweep(result, folder, manifest, overrides)
-    return _optimize(result, folder, manifest, overrides)
+        return _sweep(result, folder, manifest, overrides, svg)
+    return _optimize(result, folder, manifest, overrides, svg)
 
 
 def _compare(result: CompareResult, folder: Path, manifest: dict[str, Any] | None,
-             details: Details | None, overrides: Sequence[str]) -> Path:
+             details: Details | None, overrides: Sequence[str], svg: bool) -> Path:
     spec = result.spec
     tables: dict[str, pd.DataFrame | None] = {"timeseries": None, "won_deals": None,
                                               "first_responses": None, "leads": None}
@@ -81,7 +82,7 @@ def _compare(result: CompareResult, folder: Path, manifest: dict[str, Any] | Non
         scenarios=dict(zip(spec.labels, spec.scenarios, strict=True)),
         won_deals=tables["won_deals"], first_responses=tables["first_responses"],
         leads=tables["leads"], seed=spec.seed, manifest=manifest,
-        objective=spec.stopping.objective, overrides=overrides, detail_note=note)
+        objective=spec.stopping.objective, overrides=overrides, detail_note=note, svg=svg)
 
 
 def _with_other_metrics(points: pd.DataFrame, summary: pd.DataFrame, objective: str,
@@ -143,7 +144,7 @@ def _gain(per_replication: pd.DataFrame, points: pd.DataFrame, keys: Sequence[st
 
 
 def _sweep(result: SweepResult, folder: Path, manifest: dict[str, Any] | None,
-           overrides: Sequence[str]) -> Path:
+           overrides: Sequence[str], svg: bool) -> Path:
     spec = result.spec
     objective = spec.stopping.objective
     maximize = spec.goal != "min"
@@ -161,11 +162,11 @@ def _sweep(result: SweepResult, folder: Path, manifest: dict[str, Any] | None,
         points, list(spec.keys), folder, objective=objective, maximize=maximize,
         kind="sweep", scenario=spec.base, replications=result.replications,
         seed=spec.seed, manifest=manifest, current=current, gain=gain,
-        horizon_days=spec.base.horizon_days, overrides=overrides)
+        horizon_days=spec.base.horizon_days, overrides=overrides, svg=svg)
 
 
 def _optimize(result: OptimizeResult, folder: Path, manifest: dict[str, Any] | None,
-              overrides: Sequence[str]) -> Path:
+              overrides: Sequence[str], svg: bool) -> Path:
     spec = result.spec
     key = spec.parameter
     current = today(spec.base, [key])
@@ -178,4 +179,4 @@ def _optimize(result: OptimizeResult, folder: Path, manifest: dict[str, Any] | N
         maximize=spec.goal == "max", kind="optimize", scenario=spec.base,
         replications=result.replications, seed=spec.seed, manifest=manifest,
         current=current, gain=gain, probability=result.optimum.bootstrap_share,
-        horizon_days=spec.base.horizon_days, overrides=overrides)
+        horizon_days=spec.base.horizon_days, overrides=overrides, svg=svg)

@@ -103,11 +103,21 @@ def new_figure(width: float, height: float, nrows: int = 1, ncols: int = 1,
     return fig, axes
 
 
-def render(fig: Figure, file_format: str, dpi: int = 144) -> bytes:
-    """The figure as PNG or SVG bytes (``file_format`` ``"png"`` or ``"svg"``), in style."""
+def render(fig: Figure, file_format: str, dpi: int = 144, png_compression: int = 6) -> bytes:
+    """The figure as PNG or SVG bytes (``file_format`` ``"png"`` or ``"svg"``), in style.
+
+    Args:
+        fig: the figure.
+        file_format: ``"png"`` or ``"svg"``.
+        dpi: the PNG's resolution.
+        png_compression: zlib level of a PNG, 0 (none) to 9 (smallest, slowest).
+    """
     buf = io.BytesIO()
+    extra: dict[str, Any] = {}
+    if file_format == "png":
+        extra["pil_kwargs"] = {"compress_level": png_compression}
     with mpl.rc_context(STYLE):
-        fig.savefig(buf, format=file_format, dpi=dpi, metadata=_metadata(file_format))
+        fig.savefig(buf, format=file_format, dpi=dpi, metadata=_metadata(file_format), **extra)
     return buf.getvalue()
 
 

@@ -1,20 +1,27 @@
-"""Writing a report's files: figures as PNG and SVG, tables as CSV and one Excel workbook.
+"""Writing a report's files: figures as PNG (SVG on request), tables as CSV and a workbook.
 
-Folders are written atomically: a report appears whole or not at all.
+Figures are drawn once, when the page is written: :meth:`ReportFiles.figure`
+returns a placeholder for the page and :meth:`ReportFiles.write_html` draws
+every figure and writes the workbook (on idle cores, :mod:`sim.report.forks`)
+and puts each figure in its place. Folders are written atomically: a report
+appears whole or not at all.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import platform
+import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from sim.experiments.folders import (
     check_out,
@@ -23,7 +30,8 @@ from sim.experiments.folders import (
     temporary_folder,
 )
 from sim.experiments.safe_output import inside, safe_cells, safe_name, write_csv
-from sim.report.figures import render
+from sim.report.drawing import Drawn, FigureSource, draw
+from sim.report.forks import fork_map, fork_workers
 from sim.report.html import figure_html
 
 FIGURES = "figures"
@@ -32,9 +40,24 @@ REPORT = "report.html"
 WORKBOOK = "tables.xlsx"  # every table of the report, one sheet each, beside the CSVs
 _SHEET_NAME_LENGTH = 31  # Excel's limit
 PNG_DPI = 144  # sharp on high-density screens; the page scales it down to fit
+# zlib level 1: files 15% larger than at level 6, 0.25-0.35 s less for a run's nine figures.
+PNG_COMPRESSION = 1
+# Jobs (figures, the workbook) each process must have for a fork to be worth it: a fork
+# and its answer cost ~10 ms here, a figure 0.1-0.3 s (benchmarks/report_time.py --drawing).
+MIN_JOBS_PER_WORKER = 2
 
 VERSIONED_PACKAGES = ("leadflow-sim", "simpy", "numpy", "pandas", "scipy", "pydantic",
                       "pyyaml", "matplotlib", "openpyxl")
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """A figure waiting to be drawn, and what its HTML block says about it."""
+
+    name: str
+    source: FigureSource
+    caption: str
+    csv: str | None
 
 
 class ReportFiles:
@@ -42,14 +65,23 @@ class ReportFiles:
 
     Attributes:
         root: the report folder.
+        svg: figures are also written as SVG (text kept as text; on request,
+            as drawing them costs about a third more).
+        workers: processes drawing the figures; ``None`` chooses from the idle
+            cores (:func:`sim.report.forks.fork_workers`).
         written: relative paths of the files written, in order.
         sheets: the tables of the workbook, by sheet name, in order.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, svg: bool = False, workers: int | None = None) -> None:
         self.root = root
+        self.svg = svg
+        self.workers = workers
         self.written: list[str] = []
         self.sheets: dict[str, pd.DataFrame] = {}
+        self._figures: list[_Figure] = []
+        self._blocks: dict[str, str] = {}  # placeholder -> HTML block of each figure drawn
+        self._workbook = False  # asked for and not yet written
         (root / FIGURES).mkdir(parents=True, exist_ok=True)
         (root / TABLES).mkdir(parents=True, exist_ok=True)
 
@@ -67,55 +99,110 @@ class ReportFiles:
         self.sheets[name[:_SHEET_NAME_LENGTH]] = safe_cells(df)
 
     def write_workbook(self) -> str | None:
-        """Write ``tables/tables.xlsx``: one sheet per table, header row frozen.
+        """Ask for ``tables/tables.xlsx``: one sheet per table, header row frozen.
+
+        It is written with the page (:meth:`write_html`, or :meth:`finish`),
+        while the figures are drawn, from the tables added by then.
 
         Returns:
             Its relative path, or ``None`` when the report has no table.
         """
         if not self.sheets:
             return None
-        rel = f"{TABLES}/{WORKBOOK}"
-        with pd.ExcelWriter(self.root / rel, engine="openpyxl") as writer:
+        self._workbook = True
+        return f"{TABLES}/{WORKBOOK}"
+
+    def _workbook_bytes(self) -> bytes:
+        """The workbook of every sheet, as the bytes of an ``.xlsx`` file."""
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             for name, df in self.sheets.items():
                 df.to_excel(writer, sheet_name=name, index=False, freeze_panes=(1, 0))
                 sheet = writer.sheets[name]
                 for i, column in enumerate(df.columns):
                     width = max([len(str(column)), *(len(str(v)) for v in df[column].head(50))])
                     sheet.column_dimensions[_column_letter(i)].width = min(width + 2, 60)
-        self.written.append(rel)
-        return rel
+        return buffer.getvalue()
 
-    def figure(self, name: str, fig: Figure, caption: str, csv: str | None = None) -> str:
-        """Write ``figures/<name>.png`` and ``.svg``; return the figure's HTML block.
+    def figure(self, name: str, fig: FigureSource, caption: str, csv: str | None = None) -> str:
+        """Add ``figures/<name>.png`` (and ``.svg``); return the figure's place in the page.
+
+        The figure is drawn by :meth:`write_html`, which puts its HTML block in
+        that place.
 
         Args:
             name: file name without extension.
-            fig: the figure (closed after writing; nothing keeps it alive).
+            fig: the figure, or a function that builds it (then it is built
+                where it is drawn, possibly in another process).
             caption: what it shows, in plain words.
             csv: relative path of the table behind it, linked in the caption.
         """
-        png = render(fig, "png", dpi=PNG_DPI)
-        # The layout is solved in inches on the first draw; keep it for the SVG
-        # instead of solving it again (a third of the drawing time).
-        fig.set_layout_engine("none")
-        svg = render(fig, "svg")
-        width_px = round(fig.get_figwidth() * 96)  # CSS pixels at the figure's own size
-        links = {}
-        for ext, data in (("png", png), ("svg", svg)):
-            rel = f"{FIGURES}/{safe_name(name)}.{ext}"
-            inside(self.root, rel).write_bytes(data)
+        self._figures.append(_Figure(name, fig, caption, csv))
+        return _placeholder(len(self._figures) - 1)
+
+    def finish(self) -> dict[str, str]:
+        """Draw every figure added since the last call, write its files and the workbook.
+
+        :meth:`write_html` calls it; call it alone for a folder without a page.
+
+        Returns:
+            Placeholder -> the figure's HTML block, for every figure drawn so far.
+        """
+        first = len(self._blocks)
+        pending = self._figures[first:]
+        jobs: list[Callable[[], Drawn | bytes]] = [
+            partial(draw, item.source, dpi=PNG_DPI, png_compression=PNG_COMPRESSION,
+                    svg=self.svg) for item in pending]
+        if self._workbook:
+            jobs.insert(0, self._workbook_bytes)
+        workers = (fork_workers(len(jobs), MIN_JOBS_PER_WORKER) if self.workers is None
+                   else self.workers)
+        answers = fork_map(jobs, workers)
+        if self._workbook:
+            workbook = answers.pop(0)
+            assert isinstance(workbook, bytes)
+            rel = f"{TABLES}/{WORKBOOK}"
+            (self.root / rel).write_bytes(workbook)
             self.written.append(rel)
-            links[ext.upper()] = rel
-        if csv:
-            links["CSV"] = csv
-        return figure_html(name, png, caption, width_px, links)
+            self._workbook = False
+        for index, (item, picture) in enumerate(zip(pending, answers, strict=True),
+                                                start=first):
+            assert isinstance(picture, Drawn)
+            links = {}
+            for ext, data in (("png", picture.png), ("svg", picture.svg)):
+                if data is None:
+                    continue
+                rel = f"{FIGURES}/{safe_name(item.name)}.{ext}"
+                inside(self.root, rel).write_bytes(data)
+                self.written.append(rel)
+                links[ext.upper()] = rel
+            if item.csv:
+                links["CSV"] = item.csv
+            self._blocks[_placeholder(index)] = figure_html(
+                item.name, picture.png, item.caption, picture.width_px, links)
+        return self._blocks
 
     def write_html(self, text: str) -> Path:
-        """Write ``report.html`` and return its path."""
+        """Draw the figures, put them in their places in ``text``, write ``report.html``.
+
+        Returns:
+            Its path.
+        """
+        blocks = self.finish()
+        if blocks:
+            text = _PLACEHOLDER.sub(lambda m: blocks[m.group(0)], text)
         path = self.root / REPORT
         path.write_text(text, encoding="utf-8")
         self.written.append(REPORT)
         return path
+
+
+# An HTML comment: no text of a report can produce it, as every text is escaped.
+_PLACEHOLDER = re.compile(r"<!--leadflow-figure-\d+-->")
+
+
+def _placeholder(index: int) -> str:
+    return f"<!--leadflow-figure-{index}-->"
 
 
 def _column_letter(index: int) -> str:

@@ -2,11 +2,14 @@
 
 Built from a :class:`sim.experiments.runner.RunResult` only; the simulation is never run
 again. The report folder gets ``report.html`` (self-contained), the figures
-as PNG and SVG under ``figures/`` and the tables behind them under ``tables/``.
+as PNG (and SVG on request) under ``figures/`` and the tables behind them under
+``tables/``. Each figure is passed to :class:`sim.report.files.ReportFiles` as the
+function that builds it, so building it is part of drawing it, on idle cores.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +49,8 @@ RUN_TABLES: tuple[tuple[str, str], ...] = (
 
 
 def write_run_report(run: RunResult, out_dir: Path, baseline: Scenario | None = None,
-                     manifest: dict[str, Any] | None = None) -> Path:
+                     manifest: dict[str, Any] | None = None, *, svg: bool = False,
+                     workers: int | None = None) -> Path:
     """Write the report of a run into ``out_dir`` atomically; return ``report.html``.
 
     Files already in ``out_dir`` (the run's CSV tables) are kept and linked.
@@ -60,15 +64,20 @@ def write_run_report(run: RunResult, out_dir: Path, baseline: Scenario | None = 
             ``baseline`` scenario).
         manifest: seeds, versions and times (:func:`sim.apps.run_folder.manifest`), shown
             under Assumptions; without it the report gives the versions it sees.
+        svg: also write every figure as SVG (PNG only by default).
+        workers: processes drawing the figures; by default as many as pay on
+            the idle cores (:func:`sim.report.forks.fork_workers`).
     """
     with atomic_folder(out_dir) as tmp:
-        render_run_report(run, tmp, baseline, manifest, existing=out_dir)
+        render_run_report(run, tmp, baseline, manifest, existing=out_dir, svg=svg,
+                          workers=workers)
     return out_dir / REPORT
 
 
 def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = None,
                       manifest: dict[str, Any] | None = None,
-                      existing: Path | None = None) -> Path:
+                      existing: Path | None = None, *, svg: bool = False,
+                      workers: int | None = None) -> Path:
     """Write the report's files into ``folder`` as they are (no atomic rename).
 
     :func:`sim.apps.run_folder.write_run` calls this on its own temporary folder.
@@ -80,8 +89,10 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
         manifest: as in :func:`write_run_report`.
         existing: another folder whose files count as present when linking the
             run's tables (the final folder while writing into a temporary one).
+        svg: as in :func:`write_run_report`.
+        workers: as in :func:`write_run_report`.
     """
-    files = ReportFiles(folder)
+    files = ReportFiles(folder, svg=svg, workers=workers)
     s = run.scenario
     horizon = float(s.horizon_days)
     per_rep = run.per_replication
@@ -102,14 +113,14 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
     )))
 
     body = files.figure(
-        "horizon", fg.horizon_figure(horizons),
+        "horizon", partial(fg.horizon_figure, horizons),
         f"The same run read over {len(horizons['window'].unique())} window(s) from day 0: "
         "revenue, daily run rate, deals won and the median cycle of the deals closed in each "
         "window (mean over replications, 95% CI).",
         csv=files.table("horizon", horizons),
     )
     body += files.figure(
-        "cumulative_revenue", fg.cumulative_figure(cumulative, windows),
+        "cumulative_revenue", partial(fg.cumulative_figure, cumulative, windows),
         "Revenue booked from day 0, with the 95% CI of the mean; dashed lines mark the "
         "windows above.", csv=files.table("cumulative_revenue", cumulative),
     )
@@ -122,7 +133,7 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
 
     funnel_csv = files.table("funnel", funnel)
     body = files.figure(
-        "funnel", fg.funnel_figure(funnel),
+        "funnel", partial(fg.funnel_figure, funnel),
         "Left: leads per replication at each stage (bar width), with each stage's share of "
         "all leads created and its conversion from the previous stage. Right: where the "
         "other leads went, in leads per replication (95% CI) and as a share of all leads "
@@ -144,7 +155,7 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
 
     money_csv = files.table("money", money)
     body = files.figure(
-        "money", fg.money_figure(money),
+        "money", partial(fg.money_figure, money),
         "Revenue, the gross margin on it, each cost over the whole horizon, and what is "
         "left: the contribution.", csv=money_csv,
     )
@@ -158,7 +169,7 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
 
     period_ends = _period_ends(s)
     body = files.figure(
-        "weekly", fg.weekly_figure(bands, _timeline_markers(s), period_ends),
+        "weekly", partial(fg.weekly_figure, bands, _timeline_markers(s), period_ends),
         "Weekly leads, MQLs, bookings, open pipeline value (at each week's end) and brand "
         "equity (0-1). Line: mean over replications; band: 10th to 90th percentile of "
         "replications." + (" Dotted lines mark sales-period ends: a quota plan's period-end "
@@ -220,7 +231,7 @@ def _quarterly(run: RunResult, files: ReportFiles) -> str:
                                   run.timeseries)
     csv = files.table("quarterly_pnl", quarterly)
     body = files.figure(
-        "quarterly_pnl", fg.pnl_figure(quarterly),
+        "quarterly_pnl", partial(fg.pnl_figure, quarterly),
         "Bookings, total cost and contribution in each quarter from day 0 (mean over "
         "replications); the quarters add up to the whole-horizon metrics.", csv=csv)
     body += h.table_html(
@@ -242,7 +253,7 @@ def _segments(run: RunResult, files: ReportFiles) -> str:
                                run.leads)
     csv = files.table("segments", table)
     body = files.figure(
-        "segments", fg.breakdown_figure(table),
+        "segments", partial(fg.breakdown_figure, table),
         "Bookings, median lead-to-close days and win rate (or mean deal value without "
         "per-lead records) by customer segment (top) and by lead source (bottom); mean over "
         "replications with its 95% CI.", csv=csv)
@@ -368,7 +379,7 @@ def _cycle_section(run: RunResult, files: ReportFiles) -> str:
         cycles = tb.cycle_time_table(run.won_deals)
         cycles_csv = files.table("cycle_times", cycles)
         body += files.figure(
-            "cycle_times", fg.cycle_time_figure(run.won_deals),
+            "cycle_times", partial(fg.cycle_time_figure, run.won_deals),
             "Share of won deals closed within x days (all replications pooled): from lead "
             "creation and from the hand-off (left), and in each pipeline stage (right). "
             "The dotted line is the median.", csv=cycles_csv,
@@ -393,7 +404,7 @@ def _cycle_section(run: RunResult, files: ReportFiles) -> str:
         shares = tb.response_shares(run.first_responses,
                                     list(run.per_replication["replication"]))
         body += files.figure(
-            "first_response", fg.response_figure(hist, shares),
+            "first_response", partial(fg.response_figure, hist, shares),
             "First response after the hand-off, leads per replication by delay (log scale). "
             "Oldroyd et al. (HBR 2011): a response within the hour qualifies ~7x as often as "
             "one an hour later, and ~60x as often as one after a day.",

@@ -56,6 +56,7 @@ def write_sweep_report(
     probability: float | None = None,
     horizon_days: float | None = None,
     overrides: Sequence[str] = (),
+    svg: bool = False,
 ) -> Path:
     """Write the report of a sweep (or optimisation) atomically; return ``report.html``.
 
@@ -91,6 +92,7 @@ def write_sweep_report(
         horizon_days: the horizon, named in the decision.
         overrides: ``--set KEY=VALUE`` options applied to the base scenario,
             named in the subtitle and the assumptions.
+        svg: also write every figure as SVG (PNG only by default).
     """
     keys = list(keys)
     missing = [c for c in [*keys, "mean", "ci_low", "ci_high"] if c not in points.columns]
@@ -102,7 +104,7 @@ def write_sweep_report(
     best = best_point(points, maximize)
     flat = judge(points, best, maximize)
     with atomic_folder(out_dir) as tmp:
-        files = ReportFiles(tmp)
+        files = ReportFiles(tmp, svg=svg)
         points_csv = files.table("points", points)
         sections: list[tuple[str, str, str]] = []
         decision = optimum_decision(

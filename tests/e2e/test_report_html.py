@@ -37,8 +37,18 @@ def run_report(run, tmp_path_factory) -> Path:
     return write_run_report(run, tmp_path_factory.mktemp("run") / "r", default_scenario())
 
 
-def assert_self_contained(report: Path) -> set[str]:
-    """Every image embedded and decodable, every local link on disk; the figure names."""
+@pytest.fixture(scope="module")
+def run_report_svg(run, tmp_path_factory) -> Path:
+    """The same report with its figures also as SVG, whose text can be read."""
+    return write_run_report(run, tmp_path_factory.mktemp("run_svg") / "r", default_scenario(),
+                            svg=True)
+
+
+def assert_self_contained(report: Path, svg: bool = False) -> set[str]:
+    """Every image embedded and decodable, every local link on disk; the figure names.
+
+    Every figure is a PNG file too; an SVG file only if asked for (``svg``).
+    """
     page = parse(report)
     assert page.scripts == 0 and page.external == []
     assert page.images, "a report without figures"
@@ -56,9 +66,16 @@ def assert_self_contained(report: Path) -> set[str]:
             assert href[1:] in page.ids, href
         else:
             assert (report.parent / href).is_file(), href
-    for name in names:  # every figure also as SVG
-        svg = report.parent / "figures" / f"{name}.svg"
-        assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    svgs = {p.stem for p in (report.parent / "figures").glob("*.svg")}
+    if svg:  # every figure also as SVG, linked from its caption
+        assert svgs == names
+        for name in names:
+            text = (report.parent / "figures" / f"{name}.svg").read_text(encoding="utf-8")
+            assert text.lstrip().startswith("<?xml")
+            assert f'href="figures/{name}.svg"' in report.read_text(encoding="utf-8")
+    else:  # drawn once, as the PNG the page shows
+        assert svgs == set()
+        assert ".svg" not in report.read_text(encoding="utf-8")
     return names
 
 
@@ -74,6 +91,15 @@ def test_run_report_has_every_figure_and_table(run_report: Path) -> None:
     assert {"funnel.csv", "horizon.csv", "weekly.csv", "cycle_times.csv", "won_deals.csv",
             "first_response.csv", "money.csv", "parameters.csv", "quarterly_pnl.csv",
             "segments.csv", "tables.xlsx"} <= tables
+
+
+def test_run_report_svg_on_request_has_the_same_figures(run_report: Path,
+                                                        run_report_svg: Path) -> None:
+    assert assert_self_contained(run_report_svg, svg=True) == RUN_FIGURES
+    for name in RUN_FIGURES:  # asking for SVG changes no PNG
+        png = f"figures/{name}.png"
+        assert (run_report.parent / png).read_bytes() == (
+            run_report_svg.parent / png).read_bytes()
 
 
 def test_run_report_summary_speaks_in_numbers_with_cis(run, run_report: Path) -> None:
@@ -118,11 +144,12 @@ def test_a_failing_report_leaves_nothing(run, tmp_path: Path,
 def test_cli_run_prints_the_report_path(tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["run", str(BASELINE), "--replications", "2", "--horizon-days", "100",
-                 "--set", "warmup_days=0", "--out", str(tmp_path / "cli")])
+                 "--set", "warmup_days=0", "--svg", "--out", str(tmp_path / "cli")])
     out = capsys.readouterr().out
     assert code == 0
     match = re.search(r"^Report: (.+report\.html)$", out, re.MULTILINE)
     assert match and Path(match.group(1)).is_file()
+    assert assert_self_contained(Path(match.group(1)), svg=True) == RUN_FIGURES  # --svg
 
 
 def test_compare_report(tmp_path: Path) -> None:
@@ -203,7 +230,8 @@ def _svg_words(report: Path, name: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", svg).split())
 
 
-def test_run_figures_show_what_their_captions_claim(run, run_report: Path) -> None:
+def test_run_figures_show_what_their_captions_claim(run, run_report_svg: Path) -> None:
+    run_report = run_report_svg
     text = run_report.read_text(encoding="utf-8")
     captions = dict(re.findall(r'<figure id="fig-([^"]+)">.*?<figcaption>(.*?)</figcaption>',
                                text, re.DOTALL))

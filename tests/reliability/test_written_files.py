@@ -79,6 +79,7 @@ def test_report_tables_and_the_workbook_are_neutralised(tmp_path: Path) -> None:
     files = ReportFiles(tmp_path)
     files.table("labels", pd.DataFrame({"label": FORMULAS}))
     files.write_workbook()
+    files.finish()  # written with the figures
     assert all(c == "label" or c.startswith("'") for c in cells(tmp_path / "tables" /
                                                                  "labels.csv"))
     book = load_workbook(tmp_path / "tables" / "tables.xlsx")

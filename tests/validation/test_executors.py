@@ -102,7 +102,7 @@ def test_keep_series_returns_the_whole_replication() -> None:
 @pytest.mark.smoke
 def test_execution_plans() -> None:
     assert Execution().worker_count == 1
-    assert Execution(workers=None).worker_count == available_cores() >= 1
+    assert 1 <= Execution(workers=None).worker_count <= available_cores()  # the idle ones
     assert Execution(kind="dask", scheduler="tcp://h:1").describe() == {
         "executor": "dask", "workers": None, "scheduler": "tcp://h:1"}
     assert isinstance(open_executor(), SerialExecutor)

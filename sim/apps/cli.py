@@ -440,6 +440,8 @@ def _add_experiment_options(parser: argparse.ArgumentParser, what: str) -> None:
                         "git revision of the tool (refused without it)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object with the same numbers as the tables")
+    parser.add_argument("--svg", action="store_true",
+                        help="also write the report's figures as SVG (PNG only by default)")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     _add_execution_options(parser)
 
@@ -747,7 +749,8 @@ def _execute(args: argparse.Namespace, spec: Spec | DecisionSpec, execution: Exe
                 details = replay_details(result, executor, progress=show)
                 _close_progress(show)
             # Drawn from the finished tables (and the replayed replications).
-            report = write_experiment_report(result, store.folder, store.manifest, details)
+            report = write_experiment_report(result, store.folder, store.manifest, details,
+                                             svg=bool(getattr(args, "svg", False)))
         except KeyboardInterrupt as interrupted:
             _close_progress(show)
             halted = interrupted

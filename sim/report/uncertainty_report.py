@@ -137,7 +137,7 @@ def how_sure_section(files: ReportFiles, data: Mapping[str, Any]) -> tuple[str, 
 
 
 def _uncertain_compare(result: UncertainCompareResult, folder: Path,
-                       manifest: dict[str, Any] | None) -> Path:
+                       manifest: dict[str, Any] | None, svg: bool = False) -> Path:
     spec = result.spec
     # Draw means are independent across draws: intervals over them are the
     # intervals of the expected values (the replications within a draw are not).
@@ -150,20 +150,20 @@ def _uncertain_compare(result: UncertainCompareResult, folder: Path,
         manifest=manifest, objective=spec.objective, probability=probability,
         title=f"Leadflow comparison under uncertainty: {', '.join(spec.labels)}",
         detail_note=f"the means of {len(spec.draws)} assumption draws, "
-        f"{spec.replications} replications each", uncertainty=result.how_sure())
+        f"{spec.replications} replications each", uncertainty=result.how_sure(), svg=svg)
 
 
 # --- sensitivity -------------------------------------------------------------------------------
 
 
 def _sensitivity(result: SensitivityResult, folder: Path,
-                 manifest: dict[str, Any] | None) -> Path:
+                 manifest: dict[str, Any] | None, svg: bool = False) -> Path:
     spec, a = result.spec, result.analysis
     meta = describe(spec.metric)
     what = (f"{in_sentence(meta.label)}, '{spec.labels[1]}' minus '{spec.labels[0]}'"
             if spec.difference else f"{in_sentence(meta.label)} of '{spec.labels[0]}'")
     with atomic_folder(folder) as tmp:
-        files = ReportFiles(tmp)
+        files = ReportFiles(tmp, svg=svg)
         sections = []
         tornado = result.tornado_table()
         body = h.paragraphs(flip_sentences(result))
@@ -224,12 +224,13 @@ def _sensitivity(result: SensitivityResult, folder: Path,
 # --- the multi-lever optimiser --------------------------------------------------------------
 
 
-def _levers(result: LeverResult, folder: Path, manifest: dict[str, Any] | None) -> Path:
+def _levers(result: LeverResult, folder: Path, manifest: dict[str, Any] | None,
+            svg: bool = False) -> Path:
     spec, out, p = result.spec, result.outcome, result.spec.problem
     meta = describe(p.objective)
     best = out.best_plan
     with atomic_folder(folder) as tmp:
-        files = ReportFiles(tmp)
+        files = ReportFiles(tmp, svg=svg)
         sections = []
         finalists = result.finalists_table()
         trials = result.trials_table()
@@ -313,15 +314,16 @@ def _levers(result: LeverResult, folder: Path, manifest: dict[str, Any] | None) 
 
 
 def write_decision_report(result: DecisionResult, folder: Path,
-                          manifest: dict[str, Any] | None = None, details: object = None
-                          ) -> Path:
+                          manifest: dict[str, Any] | None = None, details: object = None,
+                          *, svg: bool = False) -> Path:
     """Write ``report.html`` (with ``figures/`` and ``tables/``) into ``folder``; return it.
 
     ``details`` is accepted for the command line's one call for every
     experiment and not used: these reports are drawn from their own tables.
+    ``svg`` also writes every figure as SVG (PNG only by default).
     """
     if isinstance(result, UncertainCompareResult):
-        return _uncertain_compare(result, folder, manifest)
+        return _uncertain_compare(result, folder, manifest, svg)
     if isinstance(result, SensitivityResult):
-        return _sensitivity(result, folder, manifest)
-    return _levers(result, folder, manifest)
+        return _sensitivity(result, folder, manifest, svg)
+    return _levers(result, folder, manifest, svg)

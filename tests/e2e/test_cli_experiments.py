@@ -147,6 +147,17 @@ def test_compare_prints_differences_and_verdicts_for_people(
     assert "better" in out  # salaries of 3 reps instead of 8
     assert f"Results written to {tmp_path / 'o'}" in out
     assert (tmp_path / "o" / "summary.txt").read_text().strip() in out
+    # PNG only by default: SVGs are drawn on request (--svg).
+    figures = tmp_path / "o" / "figures"
+    assert list(figures.glob("*.png")) and not list(figures.glob("*.svg"))
+
+
+def test_compare_svg_writes_every_figure_twice(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "svg"
+    assert main(["compare", str(files["a"]), str(files["b"]), "--out", str(out),
+                 "--workers", "1", "--replications", "2", "--quiet", "--svg"]) == 0
+    pngs = sorted(p.stem for p in (out / "figures").glob("*.png"))
+    assert pngs and pngs == sorted(p.stem for p in (out / "figures").glob("*.svg"))
 
 
 # --- sweep and optimize -------------------------------------------------------------------

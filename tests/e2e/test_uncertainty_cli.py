@@ -137,8 +137,10 @@ def test_sensitivity_of_a_difference_names_what_matters(
     out = tmp_path / "sens"
     data = run_json(capsys, "sensitivity", files["b"], "--against", files["a"], "--metric",
                     "revenue", "--assumptions", files["assumptions"], "--samples", "4", "-n",
-                    "1", "--out", out, "--workers", "2")
+                    "1", "--out", out, "--workers", "2", "--svg")
     assert data["method"] == "sobol" and data["difference"] == "three-reps - eight-reps"
+    assert sorted(p.stem for p in (out / "figures").glob("*.svg")) == sorted(
+        p.stem for p in (out / "figures").glob("*.png")) != []
     assert {row["factor"] for row in data["indices"]} == {
         "marketing.organic_leads_per_day", "finance.gross_margin"}
     # The margin does not touch revenue: it is the least influential.

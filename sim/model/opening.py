@@ -17,16 +17,19 @@ qualified by day 0 carry on, and qualify from day 0 on.
 
 What is assumed of a deal, beyond what it states:
 
-* **Time already spent in its stage.** The stage's remaining time is a whole
-  new draw of the stage's duration (the model's draw for a deal entering it
-  on day 0): the days already spent change neither the odds nor the time
-  left. This is exact for exponential durations; for the model's lognormal
-  ones a deal long in its stage would in fact take longer still. The days
-  already spent are added to the stage's days in the records.
-* **Its lead.** Quality and the other luck are drawn as for a new lead of its
-  source, from a stream of their own (so the leads of the run are the same
-  leads with or without an opening pipeline): its odds at each remaining
-  stage are those of an average lead of its segment.
+* **Time already spent in its stage.** The stage's duration is drawn given
+  that it is longer than the days already spent (the stage's distribution at
+  the plan of day 0, conditioned on exceeding them), and the deal stays for
+  the rest: a deal caught mid-stage closes sooner than one entering it, as in
+  the company (for exponential durations the two are the same). The odds do
+  not depend on the days spent. The days already spent are added to the
+  stage's days in the records.
+* **Its lead.** The other luck is drawn as for a new lead of its source, from
+  a stream of their own (so the leads of the run are the same leads with or
+  without an opening pipeline). Its quality is that of a lead of its segment
+  that qualified in the warm-up, picked at random: a deal is a lead that
+  passed qualification, so it is better than an average new lead (with no
+  warm-up, an average new lead's).
 * **Its rep.** The pool gives it the least-loaded rep with a free slot, as it
   does every lead (:class:`~sim.model.reps.RepPool` takes no particular rep);
   ``owner`` is kept with the deal, and the records name the rep who held it.
@@ -47,7 +50,8 @@ from sim.model.luck import Luck, transform_rows
 from sim.model.policy import Policy
 from sim.model.records import LeadBlock, Outcome, Reason, Source
 from sim.model.streams import Streams
-from sim.scenario.schema import Scenario
+from sim.model.variates import unit_mean, unit_mean_cdf
+from sim.scenario.schema import ResolvedScenario, Scenario
 
 # The spawn-key word of the opening deals' branch under a replication's seed: a
 # branch of their own, so seeding a pipeline leaves every other stream's numbers
@@ -153,6 +157,8 @@ class OpeningFunnelModel(FunnelModel):
         super().__init__(scenario, streams, keep_leads=keep_leads)
         self.opening = opening
         self.opening_block: LeadBlock | None = None
+        # The quality of each warm-up lead that qualified, by segment.
+        self.qualified_quality: list[list[float]] = [[] for _ in scenario.leads.segments]
 
     def run(self) -> None:
         """Seed the open deals on day 0, then run as ever."""
@@ -169,6 +175,7 @@ class OpeningFunnelModel(FunnelModel):
         the opening pipeline's.
         """
         if start < 0.0:
+            self.qualified_quality[int(row[Luck.SEGMENT])].append(row[Luck.QUALITY])
             return start, 0, [0.0], None
         return super()._pipeline(lead, row, p, start, effort)
 
@@ -201,12 +208,16 @@ class OpeningFunnelModel(FunnelModel):
 
         Drawn and transformed as for new leads of each deal's source under the
         plan of day 0; then the segment is the deal's, the deal size gives its
-        list value, and the stages before the deal's take no time and always
-        advance.
+        list value, the quality that of a warm-up lead of its segment that
+        qualified, the stages before the deal's take no time and always
+        advance, and its stage lasts the rest of a duration longer than the
+        days already spent.
         """
         deals = self.opening.deals
         p, s = self.policy_at(0.0), self._scenario_at(0.0)
         rows = rng.random((len(deals), Luck.width(self.stages)))
+        picks, rests = rng.random(len(deals)), rng.random(len(deals))
+        equity = self.plan.equity_at(0.0)
         sources = np.array([int(d.source) for d in deals], dtype=np.int64)
         for src in np.unique(sources):
             members = sources == src
@@ -217,7 +228,30 @@ class OpeningFunnelModel(FunnelModel):
             for j in range(d.stage):  # passed already: no time, no chance of loss
                 rows[k, Luck.stage_duration(j)] = 0.0
                 rows[k, Luck.stage_advance(j)] = -1.0  # below any chance, 0 included
+            pool = self.qualified_quality[d.segment]
+            if pool:
+                rows[k, Luck.QUALITY] = pool[min(int(picks[k] * len(pool)), len(pool) - 1)]
+            rows[k, Luck.stage_duration(d.stage)] = self._rest_of_stage(
+                d, rests[k], p, s, equity)
         return rows
+
+    def _rest_of_stage(self, deal: OpenDeal, u: float, p: Policy, s: ResolvedScenario,
+                       equity: float) -> float:
+        """The stage's remaining duration (in the stage's mean units) from a uniform ``u``.
+
+        The stage's days at the plan of day 0 are ``unit x scale``; the unit
+        duration is drawn given that it exceeds the days spent (``spent /
+        scale``), and what is left of it is returned.
+        """
+        j, duration = deal.stage, s.sales.stages[deal.stage].duration
+        scale = (p.stage_mean_days[j] * p.segment_cycle_multiplier[deal.segment]
+                 * (1.0 - p.brand_cycle_reduction * equity)
+                 * (p.cycle_factor_late if p.stage_late[j] else p.cycle_factor_early))
+        spent = deal.days_in_stage / scale if scale > 0.0 else 0.0
+        below = float(unit_mean_cdf(spent, duration.distribution, duration.cv))
+        q = min(below + u * (1.0 - below), math.nextafter(1.0, 0.0))
+        whole = float(unit_mean(q, duration.distribution, duration.cv))
+        return max(whole - spent, 0.0)
 
     def _open_deal(self, lead: Lead, deal: OpenDeal,
                    row: list[float]) -> Generator[simpy.Event, Any, None]:

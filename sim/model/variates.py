@@ -95,6 +95,27 @@ def unit_mean(u: ArrayLike, kind: DurationKind, cv: float) -> FloatArray:
     raise ValueError(f"unknown distribution kind {kind!r}")
 
 
+def unit_mean_cdf(x: ArrayLike, kind: DurationKind, cv: float) -> FloatArray:
+    """The distribution function of :func:`unit_mean` variates: ``P(X <= x)``.
+
+    :func:`unit_mean` of ``F(x) + u (1 - F(x))`` is then a variate drawn
+    given that it exceeds ``x`` (a duration already ``x`` long).
+    """
+    v = np.maximum(_floats(x), 0.0)
+    if kind == "fixed" or (cv == 0.0 and kind != "exponential"):
+        return _floats(np.where(v >= 1.0, 1.0, 0.0))
+    if kind == "exponential":
+        return _floats(-np.expm1(-v))
+    if kind == "lognormal":
+        sigma2 = np.log1p(cv * cv)
+        with np.errstate(divide="ignore"):
+            return _floats(special.ndtr((np.log(v) + 0.5 * sigma2) / np.sqrt(sigma2)))
+    if kind == "gamma":
+        shape = 1.0 / (cv * cv)
+        return _floats(special.gammainc(shape, v * shape))
+    raise ValueError(f"unknown distribution kind {kind!r}")
+
+
 def unit_mean_variance(kind: DurationKind, cv: float) -> float:
     """Exact variance of :func:`unit_mean` variates (mean is exactly 1)."""
     if kind == "fixed":

@@ -147,3 +147,12 @@ def test_standard_normal_moments_and_by_hand(u: np.ndarray) -> None:
     assert standard_normal(0.5) == 0.0
     assert standard_normal(0.975) == pytest.approx(1.959963984540054, rel=1e-12)
     assert np.all(np.diff(standard_normal(np.linspace(0.01, 0.99, 99))) > 0.0)
+
+
+@pytest.mark.parametrize("kind", ["exponential", "lognormal", "gamma"])
+def test_unit_mean_cdf_inverts_unit_mean(kind: str) -> None:
+    from sim.model.variates import unit_mean, unit_mean_cdf
+
+    u = np.array([1e-6, 0.01, 0.3, 0.5, 0.9, 0.999])
+    assert np.allclose(unit_mean_cdf(unit_mean(u, kind, 0.6), kind, 0.6), u, atol=1e-12)
+    assert unit_mean_cdf(0.0, kind, 0.6) == 0.0

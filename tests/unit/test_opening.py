@@ -122,3 +122,48 @@ def test_open_deals_are_handed_over_or_lost_when_their_rep_leaves(quiet) -> None
     assert np.all(block.stage_reached[left] >= 2)
     assert np.all(block.outcome != Outcome.IN_FLIGHT)
     assert np.all(block.stage_days[left, 2] >= 3.0)
+
+
+def test_the_rest_of_a_stage_is_drawn_given_the_days_already_spent(quiet) -> None:
+    model = OpeningFunnelModel(quiet, make_streams(1, 0), OpeningPipeline(()))
+    p, s = model.policy_at(0.0), model._scenario_at(0.0)
+    stage = 1
+    scale = (p.stage_mean_days[stage] * p.segment_cycle_multiplier[0]
+             * (1.0 - p.brand_cycle_reduction * model.plan.equity_at(0.0))
+             * (p.cycle_factor_late if p.stage_late[stage] else p.cycle_factor_early))
+    deal = OpenDeal(segment=0, stage=stage, days_in_stage=0.4 * scale, deal_size=1.0)
+    key = f"sales.stages.{stage}.duration.distribution"
+    exponential = quiet.with_overrides({key: "exponential"}).resolve()
+    fixed = quiet.with_overrides({key: "fixed"}).resolve()
+    for u in (0.05, 0.5, 0.95):
+        # Memoryless: the rest of an exponential stage is a fresh draw (-log(1 - u)).
+        rest = model._rest_of_stage(deal, u, p, exponential, model.plan.equity_at(0.0))
+        assert rest == pytest.approx(-math.log1p(-u), rel=1e-9)
+        # A fixed stage of one mean, 0.4 of it spent: 0.6 of it left, whatever the luck.
+        assert model._rest_of_stage(deal, u, p, fixed, model.plan.equity_at(0.0)) == (
+            pytest.approx(0.6))
+    # Lognormal (cv 0.6): the whole duration exceeds the days spent, and a deal long in
+    # its stage has less of it left on average than a fresh one would need.
+    spent = deal.days_in_stage / scale
+    rests = np.array([model._rest_of_stage(deal, u, p, s, model.plan.equity_at(0.0))
+                      for u in np.linspace(0.005, 0.995, 199)])
+    assert np.all(rests > 0.0)
+    assert rests.mean() < 1.0 - 0.2 * spent
+
+
+def test_open_deals_are_leads_that_qualified_so_better_than_new_ones() -> None:
+    scenario = load_scenario(BASELINE).with_overrides({"horizon_days": 30})
+    deals = tuple(OpenDeal(segment=i % 3, stage=0, days_in_stage=1.0, deal_size=20_000.0)
+                  for i in range(300))
+    model = OpeningFunnelModel(scenario, make_streams(3, 0), OpeningPipeline(deals),
+                               keep_leads=True)
+    model.run()
+    assert model.opening_block is not None
+    opened = model.opening_block.quality
+    pool = np.concatenate([np.asarray(q) for q in model.qualified_quality])
+    assert pool.size > 300
+    # Their qualities come from the warm-up's qualified leads, above the new leads' mean.
+    assert set(opened.tolist()) <= set(pool.tolist())
+    new = np.concatenate([b.quality for b in model.totals.blocks.values()
+                          if b is not model.opening_block])
+    assert opened.mean() > new.mean() + 0.02

@@ -7,15 +7,21 @@ Design for speed without losing exactness (profiles and measurements:
 ``benchmarks/performance.md``):
 
 * Leads are created in blocks of a few days: one draw of arrival times and of
-  random numbers per block and source, transformed in one vectorised pass;
+  random numbers per block and source, transformed in one vectorised pass
+  (the leads of several blocks are drawn at once and cut into blocks);
   each day's leads enter nurture at the start of their day, with that day's
   scoring noise. Nurture is solved in closed form
   (:func:`sim.model.mechanisms.nurture_crossing_days`): a lead that never reaches the
-  hand-off threshold costs no event at all; one that does gets one process that
-  wakes at its exact MQL time.
+  hand-off threshold costs no event at all; one that does gets one timeout
+  that wakes it at its exact MQL time.
+* A lead's journey is a chain of callbacks on SimPy events, not a process:
+  a lead only sleeps until a time or waits for a rep, so each step runs as
+  the callback of the event it waited for (:meth:`FunnelModel._journey`).
+  A large run keeps wake-ups after the current day in a calendar of days,
+  so SimPy's event heap stays small (:meth:`FunnelModel._wake`).
 * Once a rep takes a lead, nothing else can hold it up, so its first response,
   qualification and whole pipeline (every stage's duration and outcome) are
-  decided then, and the process sleeps once, until the rep lets it go: rep
+  decided then, and the lead sleeps once, until the rep lets it go: rep
   capacity is held for exactly the right time, with one event instead of one
   per step. Each step is recorded with its own time; the one effect on other
   leads, sales feedback improving lead scoring, counts from the response time.
@@ -36,13 +42,16 @@ import gc
 import heapq
 import math
 import threading
-from collections.abc import Generator, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import URGENT
 
 from sim.model import variates as dist
 from sim.model.arrivals import daily_counts, times_within_days
@@ -79,10 +88,17 @@ from sim.scenario.schema import ResolvedScenario, Scenario
 # A block of leads spans whole days: about this many leads, at most this many days.
 BLOCK_LEADS = 4096
 BLOCK_DAYS = 28
+# The leads of several blocks, about this many leads at most, are drawn at once,
+# then cut into blocks: the same numbers, with fewer array calls per lead.
+DRAW_LEADS = 16384
 # A day with at most this many leads enters nurture lead by lead, not as arrays:
 # the same numbers, and faster up to about this size (measured on the baseline,
 # about 27 leads a day, and the MQL-volume plan: benchmarks/performance.md).
 SMALL_DAY_LEADS = 96
+# A run of at least this many leads a day (at its busiest) keeps wake-ups after
+# the current day in a calendar of days, not in SimPy's event heap (see
+# FunnelModel._wake; measured: benchmarks/performance.md).
+CALENDAR_LEADS_PER_DAY = 200.0
 
 Lead = tuple[LeadBlock, int]  # a lead: its block and its row there
 
@@ -104,6 +120,29 @@ class _Nurture:
     exit_reason: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Drawn:
+    """The leads of some days, drawn at once and cut into blocks (``_new_block``).
+
+    Attributes:
+        times: arrival times, in lead order.
+        source: each lead's source.
+        period: the period of the plan each lead lives under.
+        bounds: the first lead of each (day, source) group, organic first, and the end.
+        group_day: the day of each group.
+        group_period: the period of each group's plan (-1 for an empty group).
+        nurture: what the leads bring into nurture.
+    """
+
+    times: np.ndarray
+    source: np.ndarray
+    period: np.ndarray
+    bounds: np.ndarray
+    group_day: np.ndarray
+    group_period: list[int]
+    nurture: _Nurture
+
+
 class FunnelModel:
     """One replication of a scenario.
 
@@ -123,6 +162,9 @@ class FunnelModel:
         self.period_scenarios: list[ResolvedScenario] = [s for _, s in periods]
         self.policies = [Policy.from_scenario(s) for s in self.period_scenarios]
         self.single_period = len(self.policies) == 1
+        # The period :meth:`policy_at` found last, [from, to): most calls fall in it.
+        self._period_from, self._period_to = math.inf, math.inf
+        self._period_policy = self.policies[0]
         self.plan: SpendPlan = build_spend_plan(periods, self.horizon)
         self.stages = len(scenario.sales.stages)
         self.env = simpy.Environment(initial_time=float(self.plan.start_day))
@@ -157,6 +199,14 @@ class FunnelModel:
         self._capture_due: list[tuple[float, float]] = []
         self.customer_data = FeedbackMemory(
             self.period_scenarios[0].sales.data_capture.half_life_days, self.env.now)
+        # The calendar of wake-ups (FunnelModel._wake): day -> (time, callback) in
+        # the order they were made; None when the run is too small for it to pay.
+        peak_rate = float(np.max(self.plan.organic_rate + self.plan.promo_rate
+                                 + self.plan.hand_raiser_rate, initial=0.0))
+        whole_start = float(self.plan.start_day).is_integer()
+        self._calendar: defaultdict[int, list[tuple[float, Callable[[Any], None]]]] | None = (
+            defaultdict(list) if peak_rate >= CALENDAR_LEADS_PER_DAY and whole_start else None)
+        self._calendar_from = float(self.plan.start_day)  # the first day not yet let out
         self.content_feedback = FeedbackMemory(
             self.period_scenarios[0].alignment.effects.content_feedback_half_life_days,
             self.env.now)
@@ -165,9 +215,14 @@ class FunnelModel:
 
     def policy_at(self, t: float) -> Policy:
         """The policy in force at time ``t``."""
-        if self.single_period:  # no timeline: no search
-            return self.policies[0]
-        return self.policies[max(bisect.bisect_right(self.period_starts, t) - 1, 0)]
+        if self._period_from <= t < self._period_to:  # the period of the last call: no search
+            return self._period_policy
+        starts = self.period_starts
+        k = max(bisect.bisect_right(starts, t) - 1, 0)
+        self._period_from = starts[k] if k > 0 else -math.inf
+        self._period_to = starts[k + 1] if k + 1 < len(starts) else math.inf
+        self._period_policy = self.policies[k]
+        return self._period_policy
 
     def _scenario_at(self, t: float) -> ResolvedScenario:
         if self.single_period:
@@ -234,6 +289,8 @@ class FunnelModel:
         self.env.process(self._marketing())
         if np.any(self.plan.hand_raiser_rate > 0.0):  # off: no process, no draws
             self.env.process(self._hand_raisers())
+        if self._calendar is not None:
+            self.env.timeout(0.0).callbacks.append(self._calendar_day)
         with _cyclic_gc_paused():
             self.env.run(until=self.horizon)
         self.reps.close(self.horizon)
@@ -249,17 +306,22 @@ class FunnelModel:
         # Blocks span whole days, about BLOCK_LEADS leads at the busiest expected rate.
         peak_rate = float(np.max(plan.organic_rate + plan.promo_rate, initial=1.0))
         span = int(min(max(BLOCK_LEADS // peak_rate, 1), BLOCK_DAYS))
-        for k in range(0, days.size, span):
-            end = min(k + span, days.size)
+        # Several blocks' leads are drawn at once: every stream draws in the same
+        # order whatever the size of a draw, so these are the numbers block by block drew.
+        step = span * int(max(DRAW_LEADS // (span * peak_rate), 1))
+        for k0 in range(0, days.size, step):
+            end0 = min(k0 + step, days.size)
             # One uniform per day and source: the same numbers as one draw for all days.
-            u = self.streams.arrival_counts.random((end - k, 2))
-            counts = np.stack([daily_counts(plan.organic_rate[k:end], u[:, 0]),
-                               daily_counts(plan.promo_rate[k:end], u[:, 1])], axis=1)
-            block, nurture, groups = self._new_block(days[k:end], counts)
-            for day, lo, hi, period in groups:
-                if day > self.env.now:
-                    yield self.env.timeout(day - self.env.now)
-                self._start_nurture(block, nurture, lo, hi, period)
+            u = self.streams.arrival_counts.random((end0 - k0, 2))
+            counts = np.stack([daily_counts(plan.organic_rate[k0:end0], u[:, 0]),
+                               daily_counts(plan.promo_rate[k0:end0], u[:, 1])], axis=1)
+            drawn = self._draw_days(days[k0:end0], counts)
+            for k in range(0, end0 - k0, span):
+                block, nurture, groups = self._new_block(drawn, k, min(k + span, end0 - k0))
+                for day, lo, hi, period in groups:
+                    if day > self.env.now:
+                        yield self.env.timeout(day - self.env.now)
+                    self._start_nurture(block, nurture, lo, hi, period)
 
     def _hand_raisers(self) -> Generator[simpy.Event, Any, None]:
         """Create the hand-raisers: MQLs the moment they arrive, straight to a rep.
@@ -303,21 +365,14 @@ class FunnelModel:
             rows[:, Luck.BUYING_WINDOW] += times  # from now on, the day it closes
             now = self.env.now
             for i, (t, row) in enumerate(zip(times.tolist(), rows.tolist(), strict=True)):
-                self.env.process(self._journey((block, i), t - now, row))
+                self._journey((block, i), t - now, row)
 
-    def _new_block(
-        self, days: np.ndarray, counts: np.ndarray
-    ) -> tuple[LeadBlock, _Nurture, list[tuple[int, int, int, int]]]:
-        """Draw the leads of a few days: arrival times, sources and rows of luck.
+    def _draw_days(self, days: np.ndarray, counts: np.ndarray) -> _Drawn:
+        """Draw the leads of some days: arrival times, sources, plans and rows of luck.
 
         Leads are ordered by day, then source (organic first), then time, as
-        day-by-day creation numbered them.
-
-        Returns:
-            The block; what its leads bring into nurture; and the groups of
-            leads that enter nurture together, ``(day, first row, end row,
-            period)``: one per day, or per day and source in the rare case that
-            a plan changes between a day's first organic and promotion leads.
+        day-by-day creation numbered them. A day's leads of one source live
+        under the plan in force when the first of them arrives.
         """
         n_groups = counts.size  # (day, source) pairs: organic, promotion, organic, ...
         group_day = np.repeat(days, 2)
@@ -326,24 +381,44 @@ class FunnelModel:
         group = np.repeat(np.arange(n_groups), counts.ravel())
         inside = times < self.horizon
         times, group = times[inside], group[inside]
-        n = times.size
         source = group_source[group]
         bounds = np.searchsorted(group, np.arange(n_groups + 1))
-        # A day's leads of one source live under the plan in force when the
-        # first of them arrives.
+        group_period = [max(bisect.bisect_right(self.period_starts, float(times[lo])) - 1, 0)
+                        if hi > lo else -1 for lo, hi in zip(bounds[:-1].tolist(),
+                                                              bounds[1:].tolist(), strict=True)]
+        period = np.repeat(np.asarray(group_period, dtype=np.int64), np.diff(bounds))
+        return _Drawn(times, source, period, bounds, group_day, group_period,
+                      self._draw_luck(source, period))
+
+    def _new_block(
+        self, drawn: _Drawn, first_day: int, end_day: int
+    ) -> tuple[LeadBlock, _Nurture, list[tuple[int, int, int, int]]]:
+        """The block of the drawn leads of days ``first_day`` to ``end_day`` (excluded).
+
+        Returns:
+            The block; what its leads bring into nurture; and the groups of
+            leads that enter nurture together, ``(day, first row, end row,
+            period)``: one per day, or per day and source in the rare case that
+            a plan changes between a day's first organic and promotion leads.
+        """
+        bounds = drawn.bounds
+        first, end = int(bounds[2 * first_day]), int(bounds[2 * end_day])
+        times, source = drawn.times[first:end], drawn.source[first:end]
+        period = drawn.period[first:end]
+        n = end - first
         groups: list[tuple[int, int, int, int]] = []
-        period = np.empty(n, dtype=np.int64)
-        for g in range(n_groups):
-            lo, hi = int(bounds[g]), int(bounds[g + 1])
+        for g in range(2 * first_day, 2 * end_day):
+            lo, hi = int(bounds[g]) - first, int(bounds[g + 1]) - first
             if hi > lo:
-                k = max(bisect.bisect_right(self.period_starts, float(times[lo])) - 1, 0)
-                period[lo:hi] = k
-                day = int(group_day[g])
+                k = drawn.group_period[g]
+                day = int(drawn.group_day[g])
                 if groups and groups[-1][0] == day and groups[-1][3] == k:
                     groups[-1] = (day, groups[-1][1], hi, k)
                 else:
                     groups.append((day, lo, hi, k))
-        nurture = self._draw_luck(source, period)
+        luck = drawn.nurture
+        nurture = _Nurture(luck.rows[first:end], luck.engaged[first:end], luck.exits[first:end],
+                           luck.exit_reason[first:end])
         if self.capture_on:  # targeting taught by customer data: better promotion leads
             for k in np.unique(period):
                 p = self.policies[k]
@@ -434,10 +509,10 @@ class FunnelModel:
         delays = (t_mql[mql] - self.env.now).tolist()
         # From now on a lead's buying window is the day it closes.
         window_ends = (times[mql] + u[mql, Luck.BUYING_WINDOW]).tolist()
-        for j, delay, row, window_end in zip(mql.tolist(), delays, u[mql].tolist(), window_ends,
-                                              strict=True):
-            row[Luck.BUYING_WINDOW] = window_end
-            self.env.process(self._journey((block, lo + j), delay, row))
+        # A busy day's MQLs keep their rows in the block's array until they wake
+        # (:meth:`_handoff_from`): compact in memory while they wait, as a million leads need.
+        for j, delay, window_end in zip(mql.tolist(), delays, window_ends, strict=True):
+            self._wake(delay, partial(self._handoff_from, (block, lo + j), u, j, window_end))
         if lost.size:
             self._finished(block, lost.size)
 
@@ -466,7 +541,7 @@ class FunnelModel:
                 t_mql = t + crossing
                 if t_mql < horizon:
                     row[Luck.BUYING_WINDOW] = t + row[Luck.BUYING_WINDOW]
-                    self.env.process(self._journey((block, lo + j), t_mql - now, row))
+                    self._journey((block, lo + j), t_mql - now, row)
             elif t + exit_days < horizon:
                 block.outcome[lo + j] = Outcome.COLD
                 block.reason[lo + j] = nurture.exit_reason[lo + j]
@@ -537,18 +612,50 @@ class FunnelModel:
             if self._staffing_rng.handover.random() >= loss and self.reps.take_over(seat):
                 continue
             seat.lost_at = self.env.now
-            if seat.process is not None:
+            if seat.sleep is not None:  # a journey, asleep while its rep works it
+                self._interrupt(seat)
+            elif seat.process is not None:  # a lead with a process (the opening pipeline)
                 seat.process.interrupt()
+
+    def _interrupt(self, seat: Seat) -> None:
+        """Wake a lead whose rep left while holding it, lost (see :meth:`_hand_over`).
+
+        As :meth:`simpy.Process.interrupt` would wake a sleeping process: in
+        an urgent event now, which takes the lead's wake-up off its event and
+        records it lost.
+        """
+        def wake_lost(_: simpy.Event) -> None:
+            assert seat.sleep is not None
+            wake, then, (lead, start, stage_days) = seat.sleep
+            wake.callbacks.remove(then)
+            self._lost_while_held(lead, start, stage_days, seat)
+
+        _Urgent(self.env, wake_lost)
+
+    def _lost_while_held(self, lead: Lead, start: float, stage_days: list[float] | None,
+                         seat: Seat) -> None:
+        assert seat.lost_at is not None
+        lead[0].rep[lead[1]] = seat.rep  # the rep who held it last, after a handover
+        self._lost_in_handover(lead, start, stage_days, seat.lost_at)
 
     def _held_until(self, seat: Seat | None,
                     t: float) -> Generator[simpy.Event, Any, float | None]:
-        """Hold a lead until time ``t``; the day it was lost if its rep left first."""
+        """Hold a lead until time ``t``; the day it was lost if its rep left first.
+
+        For a lead with a process of its own (the opening pipeline,
+        :mod:`sim.model.opening`); a journey holds its lead with :meth:`_hold`.
+        """
         try:
             yield from self._sleep_until(t)
         except simpy.Interrupt:
             assert seat is not None and seat.lost_at is not None
             return seat.lost_at
         return None
+
+    def _sleep_until(self, t: float) -> Generator[simpy.Event, Any, None]:
+        """Wait until time ``t`` (not at all if it is now); past the horizon, for good."""
+        if t > self.env.now:
+            yield self.env.timeout(t - self.env.now)
 
     def _release(self, rep: int, seat: Seat | None) -> None:
         if seat is None:
@@ -561,15 +668,15 @@ class FunnelModel:
         """Record a lead lost at ``t`` when its rep left.
 
         Before it qualified (``start``, or with no pipeline planned) it is
-        recorded as unqualified; in the pipeline, as lost at the stage it was
-        in, which lasted until ``t``.
+        recorded as cold; in the pipeline, as lost in sales at the stage it was
+        in, which lasted until ``t``. Either way its reason is ``REP_LEFT``.
         """
         block, i = lead
         self.lost_to_leavers += 1
         if stage_days is None or t < start:
             block.sql_time[i] = math.nan  # it never qualified
             block.deal_size[i] = math.nan
-            self._finish(lead, Outcome.COLD, Reason.UNQUALIFIED, t)
+            self._finish(lead, Outcome.COLD, Reason.REP_LEFT, t)
             return
         done, j = start, 0
         while j < len(stage_days) - 1 and done + stage_days[j] <= t:
@@ -578,106 +685,191 @@ class FunnelModel:
         block.stage_reached[i] = j
         block.stage_days[i, :j] = stage_days[:j]
         block.stage_days[i, j] = t - done
-        self._finish(lead, Outcome.LOST_IN_SALES, Reason.LOST_AT_STAGE, t)
+        self._finish(lead, Outcome.LOST_IN_SALES, Reason.REP_LEFT, t)
 
     # -- hand-off and sales ----------------------------------------------------
 
-    def _journey(self, lead: Lead, delay: float,
-                 row: list[float]) -> Generator[simpy.Event, Any, None]:
-        """From MQL to a rep, first response, qualification and the pipeline."""
+    def _journey(self, lead: Lead, delay: float, row: list[float]) -> None:
+        """Start the journey of a lead that becomes an MQL in ``delay`` days.
+
+        A journey is a chain of callbacks on SimPy events, not a process: a
+        lead only ever sleeps until a time or waits for a rep, so each step
+        (:meth:`_handoff`, :meth:`_assigned`, :meth:`_unqualified`,
+        :meth:`_closed`) runs as the callback of the event it waited for,
+        without a generator, its frame and the process's own events. The
+        events are the ones a process would wait on, made in the same order,
+        so the run is the same event for event.
+        """
+        self._wake(delay, partial(self._handoff, lead, row))
+
+    def _wake(self, delay: float, callback: Callable[[Any], None]) -> None:
+        """Call ``callback`` in ``delay`` days, as the callback of a SimPy timeout.
+
+        With the calendar on (a large run), a wake-up after the current day
+        waits in the calendar until its day starts (:meth:`_calendar_day`),
+        which then makes the timeout, for the very same time: SimPy's event
+        heap holds about a day of wake-ups instead of a whole nurture
+        period's and pipeline's, whose depth and cache misses cost more than
+        the leads' own work at a million leads.
+        """
+        env = self.env
+        if self._calendar is not None:
+            t = env.now + delay  # the time of env.timeout(delay)
+            if t >= self._calendar_from:
+                day = math.floor(t)
+                if day + (t - day) == t:  # made at the day start, the timeout gets this time
+                    self._calendar[day].append((t, callback))
+                    return
+        env.timeout(delay).callbacks.append(callback)
+
+    def _calendar_day(self, _: Any = None) -> None:
+        """A day starts: its wake-ups leave the calendar for SimPy's heap, in time order."""
+        assert self._calendar is not None
+        env = self.env
+        now = env.now
+        self._calendar_from = now + 1.0
+        due = self._calendar.pop(int(now), None)
+        if due:  # in the order made: SimPy's heap orders them by time, ties as made
+            for t, callback in due:
+                env.timeout(t - now).callbacks.append(callback)
+        if now + 1.0 < self.horizon:
+            env.timeout(1.0).callbacks.append(self._calendar_day)
+
+    def _handoff(self, lead: Lead, row: list[float], _: simpy.Event | None = None) -> None:
+        """At the MQL: followed up or not; then a free slot, or the queue for one."""
+        reps = self.reps
+        block, i = lead
+        t_mql = self.env.now
+        if math.isnan(block.mql_time[i]):
+            block.mql_time[i] = t_mql
+        p = self.policy_at(t_mql)
+        p_follow = (p.follow_up_rate * (1.0 - p.neglect_under_load * reps.load())
+                    * self.trust.follow_up_factor(t_mql, p))
+        if row[Luck.FOLLOW_UP] >= p_follow:
+            self._finish(lead, Outcome.NEVER_CONTACTED, Reason.NOT_FOLLOWED_UP, t_mql)
+            return
+        rep = reps.take_free_slot()
+        if rep is None:  # every slot is busy: queue for one
+            reps.request(lead, row[Luck.BUYING_WINDOW]).callbacks.append(
+                partial(self._offered, lead, row, t_mql))
+            return
+        self._assigned(lead, row, t_mql, rep, reps.last_seat if reps.dynamic else None)
+
+    def _handoff_from(self, lead: Lead, rows: np.ndarray, j: int, window_end: float,
+                      _: simpy.Event | None = None) -> None:
+        """:meth:`_handoff` of a lead whose row is row ``j`` of ``rows`` (its window ends then)."""
+        row = rows[j].tolist()
+        row[Luck.BUYING_WINDOW] = window_end
+        self._handoff(lead, row)
+
+    def _offered(self, lead: Lead, row: list[float], t_mql: float, offer: simpy.Event) -> None:
+        """A slot came free for a queued lead (a rep's index, or a :class:`Seat`)."""
+        got: Any = offer.value
+        if self.reps.dynamic:
+            self._assigned(lead, row, t_mql, got.rep, got)
+        else:
+            self._assigned(lead, row, t_mql, got, None)
+
+    def _assigned(self, lead: Lead, row: list[float], t_mql: float, rep: int,
+                  seat: Seat | None) -> None:
+        """A rep took the lead on: rejected, or its response, qualification and pipeline."""
         env, reps = self.env, self.reps
         block, i = lead
         quality = row[Luck.QUALITY]
-        yield env.timeout(delay)
-        while True:
-            t_mql = env.now
-            if math.isnan(block.mql_time[i]):
-                block.mql_time[i] = t_mql
-            p = self.policy_at(t_mql)
-            p_follow = (p.follow_up_rate * (1.0 - p.neglect_under_load * reps.load())
-                        * self.trust.follow_up_factor(t_mql, p))
-            if row[Luck.FOLLOW_UP] >= p_follow:
-                self._finish(lead, Outcome.NEVER_CONTACTED, Reason.NOT_FOLLOWED_UP, t_mql)
-                return
-            rep = reps.take_free_slot()
-            seat = reps.last_seat if reps.dynamic and rep is not None else None
-            if rep is None:  # every slot is busy: queue for one
-                got = yield reps.request(lead, row[Luck.BUYING_WINDOW])
-                seat, rep = (got, got.rep) if reps.dynamic else (None, got)
-            if seat is not None:  # capacity over time: its rep may leave
-                seat.process = env.active_process
-                if seat.lost_at is not None:  # left between the offer and now
-                    self._lost_in_handover(lead, math.inf, None, seat.lost_at)
-                    return
-            t_assigned = env.now
-            if math.isnan(block.assigned_time[i]):
-                block.assigned_time[i] = t_assigned
-                block.wait_days[i] = t_assigned - t_mql
-            p = self.policy_at(t_assigned)
-            busy_before = (reps.active[rep] - 1) / reps.open[rep]
-            if row[Luck.REJECT] < p.cherry_pick * busy_before * (1.0 - quality):
-                self._release(rep, seat)
-                if row[Luck.RECYCLE] < p.recycle_rejected:
-                    again = self._renurture(lead, row, p)
-                    if again < math.inf and env.now + again < self.horizon:
-                        yield env.timeout(again)
-                        continue
-                    return  # recorded lost, or still in nurture at the horizon
-                self._finish(lead, Outcome.REJECTED, Reason.REJECTED, t_assigned)
-                return
-            # From here the rep works the lead without waiting on anyone: the
-            # first response, qualification and (if qualified) every pipeline
-            # stage are decided now, and the lead sleeps once, until the rep
-            # lets it go. What happens on the way is recorded with its own time.
-            t_response = t_assigned + p.response_delay_hours(row[Luck.RESPONSE]) / 24.0
-            hours = (t_response - t_mql) * 24.0
-            if t_response < self.horizon:
-                block.first_response_hours[i] = hours
-                # Sales feeds back on the lead when it responds (see _feedback_items).
-                heapq.heappush(self._feedback_due, (t_response, p.feedback_gain))
-            if self.capture_on:  # the rep records customer data as they respond
-                heapq.heappush(self._capture_due, (t_response, p.capture_rate))
-            self.trust.observe(t_response, quality)  # sales judges the lead as it responds
-            chance = scale_odds_scalar(
-                p.qualify_probability,
-                quality_odds(quality, p.quality_odds_weight) * p.qualify_odds_multiplier,
-            ) * p.qualify_multiplier(hours, block.source[i], int(row[Luck.SEGMENT]))
-            # Reaching and qualifying takes the rep's time whatever the answer:
-            # weak MQLs cost capacity, not only a lost lead.
-            qualifying = row[Luck.QUALIFY_DAYS] * p.qualification_days
-            if self.capture_on:  # recording customer data takes the rep's time too
-                qualifying += p.capture_days
-            t_qualified = t_response + qualifying if qualifying > 0 else t_response
-            if row[Luck.QUALIFY] >= chance:
-                lost = yield from self._held_until(seat, t_qualified)
-                if lost is not None:
-                    self._lost_in_handover(lead, math.inf, None, lost)
-                    return
-                self._release(rep, seat)
-                self._finish(lead, Outcome.COLD, Reason.UNQUALIFIED, t_qualified)
-                return
-            effort = self.bookings.effort(rep, t_assigned, p)
-            close, stage, stage_days, deal = self._pipeline(lead, row, p, t_qualified, effort)
-            lost = yield from self._held_until(seat, close)
-            if lost is not None:
-                self._lost_in_handover(lead, t_qualified, stage_days, lost)
-                return
-            self._release(rep, seat)
-            block.stage_reached[i] = stage
-            block.stage_days[i, : len(stage_days)] = stage_days
-            if deal is None:
-                self._finish(lead, Outcome.LOST_IN_SALES, Reason.LOST_AT_STAGE, close)
-            else:
-                block.discount[i], block.value[i], block.pushed[i] = deal
-                self.bookings.book(rep if seat is None else seat.rep, close, deal[1],
-                                   self.policy_at(close).period_days)
-                self._finish(lead, Outcome.WON, Reason.WON, close)
+        if seat is not None and seat.lost_at is not None:  # left between the offer and now
+            self._lost_in_handover(lead, math.inf, None, seat.lost_at)
             return
+        t_assigned = env.now
+        block.rep[i] = rep
+        if math.isnan(block.assigned_time[i]):
+            block.assigned_time[i] = t_assigned
+            block.wait_days[i] = t_assigned - t_mql
+        p = self.policy_at(t_assigned)
+        busy_before = (reps.active[rep] - 1) / reps.open[rep]
+        if row[Luck.REJECT] < p.cherry_pick * busy_before * (1.0 - quality):
+            self._release(rep, seat)
+            if row[Luck.RECYCLE] < p.recycle_rejected:
+                again = self._renurture(lead, row, p)
+                if again < math.inf and env.now + again < self.horizon:
+                    self._wake(again, partial(self._handoff, lead, row))
+                return  # back to nurture, recorded lost, or still in nurture at the horizon
+            self._finish(lead, Outcome.REJECTED, Reason.REJECTED, t_assigned)
+            return
+        # From here the rep works the lead without waiting on anyone: the
+        # first response, qualification and (if qualified) every pipeline
+        # stage are decided now, and the lead sleeps once, until the rep
+        # lets it go. What happens on the way is recorded with its own time.
+        t_response = t_assigned + p.response_delay_hours(row[Luck.RESPONSE]) / 24.0
+        hours = (t_response - t_mql) * 24.0
+        if t_response < self.horizon:
+            block.first_response_hours[i] = hours
+            # Sales feeds back on the lead when it responds (see _feedback_items).
+            heapq.heappush(self._feedback_due, (t_response, p.feedback_gain))
+        if self.capture_on:  # the rep records customer data as they respond
+            heapq.heappush(self._capture_due, (t_response, p.capture_rate))
+        self.trust.observe(t_response, quality)  # sales judges the lead as it responds
+        chance = scale_odds_scalar(
+            p.qualify_probability,
+            quality_odds(quality, p.quality_odds_weight) * p.qualify_odds_multiplier,
+        ) * p.qualify_multiplier(hours, block.source[i], int(row[Luck.SEGMENT]))
+        # Reaching and qualifying takes the rep's time whatever the answer:
+        # weak MQLs cost capacity, not only a lost lead.
+        qualifying = row[Luck.QUALIFY_DAYS] * p.qualification_days
+        if self.capture_on:  # recording customer data takes the rep's time too
+            qualifying += p.capture_days
+        t_qualified = t_response + qualifying if qualifying > 0 else t_response
+        if row[Luck.QUALIFY] >= chance:
+            self._hold(seat, t_qualified, partial(self._unqualified, lead, rep, seat, t_qualified),
+                       lead, math.inf, None)
+            return
+        effort = self.bookings.effort(rep, t_assigned, p)
+        close, stage, stage_days, deal = self._pipeline(lead, row, p, t_qualified, effort)
+        self._hold(seat, close, partial(self._closed, lead, rep, seat, close, stage, stage_days,
+                                        deal), lead, t_qualified, stage_days)
 
-    def _sleep_until(self, t: float) -> Generator[simpy.Event, Any, None]:
-        """Wait until time ``t`` (not at all if it is now); past the horizon, for good."""
-        if t > self.env.now:
-            yield self.env.timeout(t - self.env.now)
+    def _hold(self, seat: Seat | None, t: float, then: Callable[[Any], None], lead: Lead,
+              start: float, stage_days: list[float] | None) -> None:
+        """Hold a lead until time ``t`` (not at all if it is now; past the horizon, for good).
+
+        ``then`` continues the journey at ``t``. With capacity over time the
+        rep may leave first and the lead be lost: then it is recorded with
+        ``start`` and ``stage_days`` instead (:meth:`_interrupt`,
+        :meth:`_lost_in_handover`).
+        """
+        now = self.env.now
+        if t <= now:
+            then(None)
+            return
+        if seat is None:  # a fixed pool: nothing can cut the hold short
+            self._wake(t - now, then)
+            return
+        wake = self.env.timeout(t - now)
+        wake.callbacks.append(then)
+        seat.sleep = (wake, then, (lead, start, stage_days))
+
+    def _unqualified(self, lead: Lead, rep: int, seat: Seat | None, t: float, _: Any) -> None:
+        """The rep let an unqualified lead go."""
+        if seat is not None:  # the rep who held it last, after a handover
+            lead[0].rep[lead[1]] = seat.rep
+        self._release(rep, seat)
+        self._finish(lead, Outcome.COLD, Reason.UNQUALIFIED, t)
+
+    def _closed(self, lead: Lead, rep: int, seat: Seat | None, close: float, stage: int,
+                stage_days: list[float], deal: tuple[float, float, bool] | None, _: Any) -> None:
+        """A deal closed, won or lost: the rep lets the lead go."""
+        block, i = lead
+        if seat is not None:  # the rep who held it last, after a handover
+            block.rep[i] = seat.rep
+        self._release(rep, seat)
+        block.stage_reached[i] = stage
+        block.stage_days[i, : len(stage_days)] = stage_days
+        if deal is None:
+            self._finish(lead, Outcome.LOST_IN_SALES, Reason.LOST_AT_STAGE, close)
+        else:
+            block.discount[i], block.value[i], block.pushed[i] = deal
+            self.bookings.book(rep if seat is None else seat.rep, close, deal[1],
+                               self.policy_at(close).period_days)
+            self._finish(lead, Outcome.WON, Reason.WON, close)
 
     def _pipeline(
         self, lead: Lead, row: list[float], p: Policy, start: float, effort: float = 1.0
@@ -787,7 +979,8 @@ _gc_was_enabled = False  # the collector's state before the first of them
 def _cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for the block, then leave it as it was.
 
-    A large run keeps hundreds of thousands of lead processes alive, and every
+    A large run keeps hundreds of thousands of leads in flight (their events
+    and callbacks; lead processes before journeys became callbacks), and every
     collection walks all of them: on the million-lead benchmark
     (``benchmarks/enterprise_1m.yaml``, 120 days) the collector ran 1,175
     times for a quarter to a third of the CPU time; on the baseline (three
@@ -813,6 +1006,20 @@ def _cyclic_gc_paused() -> Iterator[None]:
             _gc_pauses -= 1
             if _gc_pauses == 0 and _gc_was_enabled:
                 gc.enable()
+
+
+class _Urgent(simpy.Event):
+    """An event that fires now, before the ordinary events of this time, with one callback.
+
+    SimPy interrupts a process with such an event (``simpy.events.Interruption``).
+    """
+
+    def __init__(self, env: simpy.Environment, callback: Callable[[simpy.Event], None]) -> None:
+        super().__init__(env)
+        self.callbacks.append(callback)
+        self._ok = True
+        self._value = None
+        env.schedule(self, URGENT)
 
 
 def _stage_days(start: float, ends: list[float]) -> list[float]:

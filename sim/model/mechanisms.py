@@ -46,12 +46,14 @@ def adstock(spend: ArrayLike, retention: ArrayLike, initial_stock: float = 0.0) 
     """
     x = np.asarray(spend, dtype=float)
     d = np.broadcast_to(np.asarray(retention, dtype=float), x.shape)
-    out = np.empty_like(x)
+    # A recurrence: one step a day in plain floats (the same double arithmetic
+    # as NumPy's scalars, without their overhead).
+    out: list[float] = []
     stock = float(initial_stock)
-    for t in range(x.size):
-        stock = x[t] + d[t] * stock
-        out[t] = stock
-    return out
+    for spent, kept in zip(x.ravel().tolist(), d.ravel().tolist(), strict=True):
+        stock = spent + kept * stock
+        out.append(stock)
+    return np.array(out, dtype=float).reshape(x.shape)
 
 
 def steady_state_stock(daily_spend: float, retention: float) -> float:
@@ -233,6 +235,7 @@ def first_response_hours(
     shape: float,
     sla_hours: float | None = None,
     sla_compliance: float = 0.0,
+    sla_met_share: float | None = None,
 ) -> float:
     """First-response delay for the lead whose response luck is ``u``, under an SLA or not.
 
@@ -254,6 +257,8 @@ def first_response_hours(
         shape: spread of responses inside a band (:func:`within_band`).
         sla_hours: the SLA's hours; ``None`` for no SLA.
         sla_compliance: share of responses within ``sla_hours`` under the SLA.
+        sla_met_share: :func:`unmanaged_response_share` of ``sla_hours``, if
+            known (a plan computes it once, not for every lead).
 
     Returns:
         Hours from the rep taking the lead to the first response.
@@ -261,7 +266,8 @@ def first_response_hours(
     unmanaged = (within_1h, within_24h, tail_mean_hours, shape)
     if sla_hours is None:
         return unmanaged_response_hours(u, *unmanaged)
-    met = unmanaged_response_share(sla_hours, *unmanaged)
+    met = (unmanaged_response_share(sla_hours, *unmanaged) if sla_met_share is None
+           else sla_met_share)
     if u < met or sla_compliance <= met:
         return unmanaged_response_hours(u, *unmanaged)
     if u < sla_compliance:
@@ -472,12 +478,12 @@ def promotion_drift(drift_per_day: ArrayLike, cap: ArrayLike) -> FloatArray:
     """
     rate = np.asarray(drift_per_day, dtype=float)
     limit = np.broadcast_to(np.asarray(cap, dtype=float), rate.shape)
-    out = np.zeros_like(rate)
+    out: list[float] = []
     drifted = 0.0
-    for t in range(rate.size):
-        drifted = drifted + rate[t] if rate[t] > 0.0 else 0.0
-        out[t] = min(drifted, limit[t])
-    return out
+    for r, most in zip(rate.ravel().tolist(), limit.ravel().tolist(), strict=True):  # see adstock
+        drifted = drifted + r if r > 0.0 else 0.0
+        out.append(min(drifted, most))
+    return np.array(out, dtype=float).reshape(rate.shape)
 
 
 def hand_raiser_rate(

@@ -18,6 +18,7 @@ from sim.model.mechanisms import (
     first_response_hours,
     learned_share,
     qualify_multiplier,
+    unmanaged_response_share,
 )
 from sim.model.records import Source
 from sim.scenario.schema import ResolvedScenario
@@ -48,6 +49,7 @@ class Policy:
     response_band_shape: float
     sla_hours: float | None  # None: no SLA
     sla_compliance: float
+    sla_met_share: float  # share answered within the SLA hours without the SLA (0: no SLA)
     decay_first_vs_second_hour: float
     decay_first_hour_vs_day: float
     response_reach: tuple[tuple[float, ...], ...]  # [source][segment]
@@ -131,6 +133,9 @@ class Policy:
             response_band_shape=s.sales.response_band_shape,
             sla_hours=lv.sla_hours if lv.sla else None,
             sla_compliance=lv.sla_compliance,
+            sla_met_share=0.0 if not lv.sla else unmanaged_response_share(
+                lv.sla_hours, s.sales.response_within_1h, s.sales.response_within_24h,
+                s.sales.response_tail_mean_hours, s.sales.response_band_shape),
             decay_first_vs_second_hour=decay.first_vs_second_hour,
             decay_first_hour_vs_day=decay.first_hour_vs_day,
             response_reach=tuple(
@@ -191,7 +196,7 @@ class Policy:
         u = 0.5 * math.erfc(-luck / math.sqrt(2.0))  # back to its uniform
         return first_response_hours(
             u, self.response_within_1h, self.response_within_24h, self.response_tail_mean_hours,
-            self.response_band_shape, self.sla_hours, self.sla_compliance,
+            self.response_band_shape, self.sla_hours, self.sla_compliance, self.sla_met_share,
         )
 
     def qualify_multiplier(self, hours: float, source: int, segment: int) -> float:

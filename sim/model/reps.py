@@ -8,7 +8,6 @@ leaver's leads can be handed over, and integrates its capacity over time.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
 from collections.abc import Callable
@@ -16,26 +15,27 @@ from typing import Any
 
 import simpy
 
-# A fixed pool of at most this many reps finds its least-loaded rep by scanning
-# them; a larger one keeps buckets (measured: benchmarks/performance.md).
-SCAN_REPS = 32
-
 
 class Seat:
     """One lead held by a rep, when the headcount changes during a run.
 
     Attributes:
         rep: the rep holding the lead now (another after a handover).
-        process: the lead's process, once it has the seat (interrupted if the
-            lead is lost in a handover).
+        process: the lead's process, once it has the seat, for a lead with a
+            process of its own (interrupted if the lead is lost in a handover).
+        sleep: for a lead whose journey is a chain of callbacks, while the
+            rep works it: the event it wakes on, the callback that continues
+            its journey then, and what the model needs to record it lost
+            instead if it is lost in a handover (set by the model).
         lost_at: the day the lead was lost in a handover, if it was.
     """
 
-    __slots__ = ("lost_at", "process", "rep")
+    __slots__ = ("lost_at", "process", "rep", "sleep")
 
     def __init__(self, rep: int) -> None:
         self.rep = rep
         self.process: simpy.Process | None = None
+        self.sleep: tuple[simpy.Event, Callable[[Any], None], Any] | None = None
         self.lost_at: float | None = None
 
 
@@ -89,15 +89,14 @@ class RepPool:
         self._count_from = count_from
         self._last_change = count_from
         self.busy_slot_days = 0.0
-        # A fixed pool finds its least-loaded rep in buckets: for each number of
-        # leads held, a heap of the reps that may hold that many (an entry is
-        # stale once its rep's count moved on; stale entries are dropped when
-        # met), and the lowest count that may have a rep. Scanning every rep
-        # cost a tenth of a run of a thousand reps' leads. A short list is
-        # scanned faster than buckets are kept (none then).
-        bucketed = not dynamic and reps > SCAN_REPS
-        self._levels: list[list[int]] = [list(range(reps))] + [
-            [] for _ in range(slots)] if bucketed else []
+        # A fixed pool keeps, for each number of leads held, the set of reps
+        # holding that many as the bits of an integer, and the lowest number
+        # that may have a rep: the least-loaded rep is then the lowest bit of
+        # the lowest non-empty set (what ``active.index(min(active))`` gives)
+        # in a few integer operations, whatever the headcount. Scanning every
+        # rep cost a tenth of a run of a thousand reps' leads; heaps per count
+        # cost 4 us a lead at 276 reps (benchmarks/performance.md).
+        self._levels: list[int] = [] if dynamic else [(1 << reps) - 1] + [0] * slots
         self._floor = 0
 
     def _accumulate(self) -> None:
@@ -129,35 +128,20 @@ class RepPool:
         if self.dynamic:
             self.last_seat = Seat(rep)
             self.held[rep][self.last_seat] = None
-        elif self._levels:
-            self._file(rep)
-
-    def _file(self, rep: int) -> None:
-        """File a rep of a fixed pool under the number of leads it holds now."""
-        level = self.active[rep]
-        heap = self._levels[level]
-        heapq.heappush(heap, rep)
-        if level < self._floor:
-            self._floor = level
-        if len(heap) > 2 * len(self.active) + 16:  # many stale entries: drop them
-            self._levels[level] = sorted({r for r in heap if self.active[r] == level})
+        else:  # one more lead: the rep moves up a set (see __init__)
+            levels, level, bit = self._levels, self.active[rep], 1 << rep
+            levels[level - 1] ^= bit
+            levels[level] |= bit
 
     def _least_loaded(self) -> int:
         """The first of the least-loaded reps with a free slot (there must be one)."""
         if not self.dynamic:
-            if not self._levels:
-                return self.active.index(min(self.active))
-            # The lowest rep of the lowest count: what ``active.index(min(active))`` gives.
-            active, levels = self.active, self._levels
-            level = self._floor
-            while True:
-                heap = levels[level]
-                while heap:
-                    if active[heap[0]] == level:
-                        self._floor = level
-                        return heap[0]
-                    heapq.heappop(heap)
+            levels, level = self._levels, self._floor
+            while not levels[level]:
                 level += 1
+            self._floor = level
+            lowest = levels[level]
+            return (lowest & -lowest).bit_length() - 1
         best, rep = math.inf, -1
         for k, (a, o) in enumerate(zip(self.active, self.open, strict=True)):
             if a < o and a / o < best:
@@ -199,8 +183,12 @@ class RepPool:
         self._accumulate()
         self.active[rep] -= 1
         self.busy -= 1
-        if self._levels:
-            self._file(rep)
+        if not self.dynamic:  # one lead fewer: the rep moves down a set (see __init__)
+            levels, level, bit = self._levels, self.active[rep], 1 << rep
+            levels[level + 1] ^= bit
+            levels[level] |= bit
+            if level < self._floor:
+                self._floor = level
         self._serve(rep)
 
     def release_seat(self, seat: Seat) -> None:

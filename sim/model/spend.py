@@ -123,7 +123,7 @@ def build_spend_plan(periods: list[tuple[float, ResolvedScenario]], end_day: flo
     starts = [start for start, _ in periods]
     start_day = math.floor(starts[0])
     days = np.arange(start_day, math.ceil(end_day))
-    which = np.array([max(bisect.bisect_right(starts, d) - 1, 0) for d in days])
+    which = np.maximum(np.searchsorted(starts, days, side="right") - 1, 0)  # period of each day
     first = periods[0][1].marketing
     prior_budget = first.annual_budget if first.prior_annual_budget is None else (
         first.prior_annual_budget)

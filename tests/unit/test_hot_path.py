@@ -1,0 +1,144 @@
+"""The hot path's shortcuts (issue 16) decide exactly what the plainer code they replace did.
+
+Journeys are chains of callbacks, wake-ups of a large run wait in a calendar of
+days, several blocks' leads are drawn at once, the least-loaded rep of a fixed
+pool is a bit of an integer and the policy lookup remembers its last period:
+each is checked against the plain way, result for result.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import simpy
+
+from sim import load_scenario, simulate
+from sim.model import funnel
+from sim.model.mechanisms import first_response_hours
+from sim.model.policy import Policy
+from sim.model.records import Reason
+from sim.model.reps import RepPool
+from sim.model.streams import make_streams
+from sim.results.replication import SimulationResult
+
+ROOT = Path(__file__).resolve().parents[2]
+# Reps leave often and take leads with them: the interrupt of a held lead is exercised.
+LEAVING = {"sales.staffing.attrition_annual": 0.6, "sales.staffing.handover_loss": 0.3,
+           "sales.staffing.replacement_lag_days": 20.0}
+
+
+def _same(a: SimulationResult, b: SimulationResult) -> None:
+    """Every output equal, to the last bit."""
+    assert a.metrics.keys() == b.metrics.keys()
+    for key, value in a.metrics.items():
+        assert value == b.metrics[key] or (math.isnan(value) and math.isnan(b.metrics[key])), key
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries, check_exact=True)
+    pd.testing.assert_frame_equal(a.won_deals, b.won_deals, check_exact=True)
+    np.testing.assert_array_equal(a.first_response_hours, b.first_response_hours)
+    assert a.leads is not None and b.leads is not None
+    pd.testing.assert_frame_equal(a.leads, b.leads, check_exact=True)
+
+
+@pytest.mark.parametrize(("file", "overrides"), [
+    ("baseline.yaml", {}),
+    ("hand-raisers.yaml", LEAVING),  # hand-raisers' journeys, reps leaving
+])
+def test_the_calendar_of_wake_ups_changes_nothing(
+        file: str, overrides: dict[str, float], monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = load_scenario(ROOT / "scenarios" / file).with_overrides(
+        {"horizon_days": 200.0, **overrides})
+    monkeypatch.setattr(funnel, "CALENDAR_LEADS_PER_DAY", math.inf)  # every wake-up in the heap
+    plain = simulate(scenario, seed=3, record_leads=True)
+    monkeypatch.setattr(funnel, "CALENDAR_LEADS_PER_DAY", 0.0)  # every run keeps a calendar
+    model = funnel.FunnelModel(scenario, make_streams(3, 0))
+    assert model._calendar is not None
+    _same(plain, simulate(scenario, seed=3, record_leads=True))
+
+
+@pytest.mark.parametrize("file", ["small-company.yaml", "customer-data.yaml",
+                                  "budget-cut-brand-downturn.yaml"])
+def test_drawing_several_blocks_at_once_draws_what_block_by_block_did(
+        file: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = load_scenario(ROOT / "scenarios" / file).with_overrides({"horizon_days": 400.0})
+    together = simulate(scenario, seed=4, record_leads=True)
+    monkeypatch.setattr(funnel, "DRAW_LEADS", 1)  # one block per draw
+    _same(together, simulate(scenario, seed=4, record_leads=True))
+
+
+def test_leads_of_a_leaving_rep_are_lost_when_the_rep_leaves() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "sales-hire-q3.yaml").with_overrides(
+        {"horizon_days": 730.0, **LEAVING})
+    model = funnel.FunnelModel(scenario, make_streams(1, 0), keep_leads=True)
+    model.run()
+    assert model.spells is not None and model.lost_to_leavers > 0
+    blocks = list((model.totals.blocks or {}).values())
+    lost = sum(int(np.sum(b.reason == Reason.REP_LEFT)) for b in blocks)
+    assert lost == model.lost_to_leavers
+    # The day each was lost is a day a rep left (an interrupt, not its planned end).
+    leaving_days = {t for t, _, slots in funnel.staffing_events(
+        model.spells, model.reps.slots, model.horizon) if slots == 0}
+    for b in blocks:
+        for t in b.outcome_time[b.reason == Reason.REP_LEFT].tolist():
+            assert t in leaving_days
+    # Nobody still holds a slot for a lead that was lost.
+    assert sum(len(held) for held in model.reps.held) == model.reps.busy
+
+
+def test_the_policy_lookup_is_the_bisect_in_any_order() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "budget-cut-brand-downturn.yaml")
+    model = funnel.FunnelModel(scenario, make_streams(1, 0))
+    assert len(model.policies) > 2
+    starts = model.period_starts
+    times = [*starts, *(s - 1e-9 for s in starts), -1e6, 1e6,
+             *np.random.default_rng(1).uniform(-400.0, 1200.0, 2000).tolist()]
+    np.random.default_rng(2).shuffle(times)
+    for t in times:
+        k = max(bisect.bisect_right(starts, t) - 1, 0)
+        assert model.policy_at(t) is model.policies[k]
+
+
+@pytest.mark.parametrize(("reps", "slots"), [(40, 3), (300, 20)])
+def test_the_least_loaded_rep_is_the_first_of_the_least_loaded(reps: int, slots: int) -> None:
+    pool = RepPool(simpy.Environment(), reps, slots, lambda lead, t: None)
+    rng = np.random.default_rng(reps)
+    for _ in range(20_000):
+        if pool.busy < pool.capacity and (pool.busy == 0 or rng.random() < 0.52):
+            expected = pool.active.index(min(pool.active))  # the scan it replaced
+            assert pool.take_free_slot() == expected
+        else:
+            pool.release(int(rng.choice(np.flatnonzero(np.array(pool.active) > 0))))
+
+
+def test_the_least_loaded_rep_with_capacity_over_time_is_the_first_lowest_share() -> None:
+    pool = RepPool(simpy.Environment(), 12, 6, lambda lead, t: None, dynamic=True)
+    rng = np.random.default_rng(12)
+    for rep in range(12):
+        pool.open_slots(rep, int(rng.integers(1, 7)))
+    seats = []
+    for _ in range(5_000):
+        if pool.busy < pool.capacity and (not seats or rng.random() < 0.55):
+            best, expected = math.inf, -1  # the loop it replaced
+            for k, (a, o) in enumerate(zip(pool.active, pool.open, strict=True)):
+                if a < o and a / o < best:
+                    best, expected = a / o, k
+            assert pool.take_free_slot() == expected
+            assert pool.last_seat is not None
+            seats.append(pool.last_seat)
+        else:
+            pool.release_seat(seats.pop(int(rng.integers(len(seats)))))
+
+
+@pytest.mark.parametrize("file", ["baseline.yaml", "handoff-sla.yaml", "handoff-no-sla.yaml"])
+def test_the_plans_share_within_the_sla_is_what_each_lead_computed(file: str) -> None:
+    for _, resolved in load_scenario(ROOT / "scenarios" / file).periods():
+        p = Policy.from_scenario(resolved)
+        profile = (p.response_within_1h, p.response_within_24h, p.response_tail_mean_hours,
+                   p.response_band_shape, p.sla_hours, p.sla_compliance)
+        for u in np.linspace(0.0, 0.999, 1000).tolist():
+            assert (first_response_hours(u, *profile, p.sla_met_share)
+                    == first_response_hours(u, *profile))

@@ -124,6 +124,12 @@ def test_run_export_crm_then_calibrate_writes_a_scenario_that_validates(tmp_path
     assert capsys.readouterr().err == ""
     assert cli_main(["validate", str(out)]) == 0
     assert f"{out}: valid scenario 'my-company'" in capsys.readouterr().out
+    # The README's last step: the company's own scenario compared with the baseline.
+    assert cli_main(["compare", str(out), str(BASELINE), "-n", "2", "--workers", "1",
+                     "--set", "horizon_days=60", "--out", str(tmp_path / "cmp"),
+                     "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    assert (tmp_path / "cmp" / "report.html").is_file()
 
 
 def test_export_crm_changes_no_number_of_the_run(tmp_path):

@@ -276,28 +276,12 @@ class OpeningFunnelModel(FunnelModel):
         block.sql_time[i] = deal.qualified_day  # _pipeline wrote the day it started
         block.deal_size[i] = deal.deal_size
         lost = yield from self._held_until(seat, close)
-        if seat is not None:  # the rep who held it last, after a handover
-            block.rep[i] = seat.rep
         if lost is not None:
+            if seat is not None:  # the rep who held it last, after a handover
+                block.rep[i] = seat.rep
             self._open_deal_lost(lead, deal, start, stage_days, lost)
             return
-        self._release(rep, seat)
-        block.stage_reached[i] = stage
-        self._stage_days(lead, deal, stage_days)
-        if won is None:
-            self._finish(lead, Outcome.LOST_IN_SALES, Reason.LOST_AT_STAGE, close)
-        else:
-            block.discount[i], block.value[i], block.pushed[i] = won
-            self.bookings.book(rep if seat is None else seat.rep, close, won[1],
-                               self.policy_at(close).period_days)
-            self._finish(lead, Outcome.WON, Reason.WON, close)
-
-    def _stage_days(self, lead: Lead, deal: OpenDeal, stage_days: list[float]) -> None:
-        """Record the days in each stage: unknown before the deal's, its days so far added."""
-        block, i = lead
-        block.stage_days[i, : len(stage_days)] = stage_days
-        block.stage_days[i, : deal.stage] = math.nan
-        block.stage_days[i, deal.stage] += deal.days_in_stage
+        self._closed(lead, rep, seat, close, stage, _days_so_far(deal, stage_days), won, None)
 
     def _open_deal_lost(self, lead: Lead, deal: OpenDeal, start: float,
                         stage_days: list[float], t: float) -> None:
@@ -309,5 +293,12 @@ class OpeningFunnelModel(FunnelModel):
             done += stage_days[j]
             j += 1
         block.stage_reached[i] = j
-        self._stage_days(lead, deal, [*stage_days[:j], t - done])
+        days = _days_so_far(deal, [*stage_days[:j], t - done])
+        block.stage_days[i, : len(days)] = days
         self._finish(lead, Outcome.LOST_IN_SALES, Reason.REP_LEFT, t)
+
+
+def _days_so_far(deal: OpenDeal, stage_days: list[float]) -> list[float]:
+    """The days in each stage entered: unknown before the deal's, its days so far added."""
+    return [*([math.nan] * deal.stage), stage_days[deal.stage] + deal.days_in_stage,
+            *stage_days[deal.stage + 1:]]

@@ -86,6 +86,7 @@ def test_headline_names_the_stage_and_the_weakest_levers():
     best = dg.headline(diagnose({s.key: 5 for s in STATEMENTS}))
     assert "integrated" in best and "no weak lever" in best
     assert dg.value_text(True) == "yes" and dg.value_text(0.45) == "0.45"
+    assert dg.value_text(8 / 15) == "0.53" and dg.value_text(250_000) == "250000"
     assert dg.value_text("aligned") == "Aligned"
     assert dg.setting_label("alignment.levers.sla_hours") == "sla hours"
     assert dg.setting_label("alignment.stage") == "stage"

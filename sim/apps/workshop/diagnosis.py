@@ -115,7 +115,7 @@ def value_text(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, str):
         return CHOICE_LABELS.get(value, value)
-    return f"{value:g}"
+    return f"{round(value, 2):g}"  # answers can set a lever to 0.5333...: two decimals
 
 
 def diagnosed_preset(answers: Mapping[str, Any], base: Preset) -> Preset:

@@ -112,12 +112,16 @@ class _Nurture:
         engaged: engagement at the start of nurture.
         exits: days until the lead leaves nurture, unless it is an MQL first.
         exit_reason: why it would leave then (a :class:`Reason`).
+        timing: a block's leads' arrival time, ``exits`` and ``engaged``, one row
+            each (``_start_nurture_few`` takes a day's as one list); ``None``
+            for the leads of a draw not yet cut into blocks.
     """
 
     rows: np.ndarray
     engaged: np.ndarray
     exits: np.ndarray
     exit_reason: np.ndarray
+    timing: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -137,8 +141,8 @@ class _Drawn:
     times: np.ndarray
     source: np.ndarray
     period: np.ndarray
-    bounds: np.ndarray
-    group_day: np.ndarray
+    bounds: list[int]
+    group_day: list[int]
     group_period: list[int]
     nurture: _Nurture
 
@@ -244,7 +248,7 @@ class FunnelModel:
 
     def _fold(self, block: LeadBlock) -> None:
         del self.blocks_in_flight[block.number]
-        self.totals.add(block)
+        self.totals.defer(block)  # folded with others, in this order (run() flushes)
 
     def _feedback_items(self) -> float:
         """Leads sales has fed back on by now.
@@ -296,6 +300,7 @@ class FunnelModel:
         self.reps.close(self.horizon)
         for block in list(self.blocks_in_flight.values()):  # leads in flight at the horizon
             self._fold(block)
+        self.totals.flush()
 
     # -- marketing and nurture -----------------------------------------------
 
@@ -383,12 +388,16 @@ class FunnelModel:
         times, group = times[inside], group[inside]
         source = group_source[group]
         bounds = np.searchsorted(group, np.arange(n_groups + 1))
-        group_period = [max(bisect.bisect_right(self.period_starts, float(times[lo])) - 1, 0)
-                        if hi > lo else -1 for lo, hi in zip(bounds[:-1].tolist(),
-                                                              bounds[1:].tolist(), strict=True)]
-        period = np.repeat(np.asarray(group_period, dtype=np.int64), np.diff(bounds))
-        return _Drawn(times, source, period, bounds, group_day, group_period,
-                      self._draw_luck(source, period))
+        sizes = np.diff(bounds)
+        # Each group's plan: the period in force at its first lead (the bisect of
+        # policy_at, as one search), -1 for an empty group.
+        first = times[np.minimum(bounds[:-1], max(times.size - 1, 0))] if times.size else sizes
+        in_force = np.maximum(np.searchsorted(np.asarray(self.period_starts, dtype=np.float64),
+                                              first, side="right") - 1, 0)
+        group_period = np.where(sizes > 0, in_force, -1)
+        period = np.repeat(group_period, sizes)
+        return _Drawn(times, source, period, bounds.tolist(), group_day.tolist(),
+                      group_period.tolist(), self._draw_luck(source, period))
 
     def _new_block(
         self, drawn: _Drawn, first_day: int, end_day: int
@@ -402,13 +411,13 @@ class FunnelModel:
             a plan changes between a day's first organic and promotion leads.
         """
         bounds = drawn.bounds
-        first, end = int(bounds[2 * first_day]), int(bounds[2 * end_day])
+        first, end = bounds[2 * first_day], bounds[2 * end_day]
         times, source = drawn.times[first:end], drawn.source[first:end]
         period = drawn.period[first:end]
         n = end - first
         groups: list[tuple[int, int, int, int]] = []
         for g in range(2 * first_day, 2 * end_day):
-            lo, hi = int(bounds[g]) - first, int(bounds[g + 1]) - first
+            lo, hi = bounds[g] - first, bounds[g + 1] - first
             if hi > lo:
                 k = drawn.group_period[g]
                 day = int(drawn.group_day[g])
@@ -417,8 +426,9 @@ class FunnelModel:
                 else:
                     groups.append((day, lo, hi, k))
         luck = drawn.nurture
-        nurture = _Nurture(luck.rows[first:end], luck.engaged[first:end], luck.exits[first:end],
-                           luck.exit_reason[first:end])
+        exits, engaged = luck.exits[first:end], luck.engaged[first:end]
+        nurture = _Nurture(luck.rows[first:end], engaged, exits, luck.exit_reason[first:end],
+                           np.column_stack((times, exits, engaged)))
         if self.capture_on:  # targeting taught by customer data: better promotion leads
             for k in np.unique(period):
                 p = self.policies[k]
@@ -478,8 +488,6 @@ class FunnelModel:
         has taught marketing to score better.
         """
         p = self.policies[period]
-        u = nurture.rows[lo:hi]
-        times = block.created[lo:hi]
         items = self._feedback_items()
         scale = p.noise_after_feedback(items)
         factor = self._data_noise_factor(p) if self.capture_on else None
@@ -488,6 +496,8 @@ class FunnelModel:
         if hi - lo <= SMALL_DAY_LEADS:
             self._start_nurture_few(block, nurture, lo, hi, p, scale, factor)
             return
+        u = nurture.rows[lo:hi]
+        times = block.created[lo:hi]
         noise = scale * u[:, Luck.SCORE_NOISE]
         if factor is not None:
             noise = noise * factor
@@ -526,11 +536,10 @@ class FunnelModel:
         :func:`~sim.model.mechanisms.nurture_crossing_days_scalar`).
         """
         now, horizon = self.env.now, self.horizon
-        rows = nurture.rows[lo:hi].tolist()
+        assert nurture.timing is not None
         lost = 0
-        for j, (row, t, exit_days, engaged) in enumerate(zip(
-                rows, block.created[lo:hi].tolist(), nurture.exits[lo:hi].tolist(),
-                nurture.engaged[lo:hi].tolist(), strict=True)):
+        for j, (row, (t, exit_days, engaged)) in enumerate(zip(
+                nurture.rows[lo:hi].tolist(), nurture.timing[lo:hi].tolist(), strict=True)):
             noise = scale * row[Luck.SCORE_NOISE]
             if factor is not None:
                 noise = noise * factor

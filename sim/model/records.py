@@ -2,9 +2,10 @@
 
 Leads are created in blocks (the leads of a few days, :class:`LeadBlock`),
 one NumPy column per attribute. When every lead of a block has finished, the
-block is folded into :class:`LeadTotals` (counts, sums, weekly bins) and, unless
-per-lead records were asked for, dropped. Memory therefore grows with the leads
-in flight, not with the horizon; only won deals and first-response times (a few
+block is folded into :class:`LeadTotals` (counts, sums, weekly bins; a few
+finished blocks together, :meth:`LeadTotals.defer`) and, unless per-lead records
+were asked for, dropped. Memory therefore grows with the leads in flight, not
+with the horizon; only won deals and first-response times (a few
 per cent of leads, and what medians and quantiles need) are kept for the whole
 run, compactly.
 """
@@ -63,6 +64,11 @@ COLUMNS: tuple[str, ...] = (
     "created", "source", "segment", "quality", "mql_time", "assigned_time", "wait_days",
     "first_response_hours", "sql_time", "deal_size", "discount", "value", "pushed", "recycled",
     "stage_reached", "outcome", "reason", "outcome_time", "rep",
+)
+# The float columns of :class:`LeadBlock`, laid out one after the other in one array.
+_FLOAT_COLUMNS: tuple[str, ...] = (
+    "created", "quality", "mql_time", "assigned_time", "wait_days", "first_response_hours",
+    "sql_time", "deal_size", "discount", "value", "outcome_time",
 )
 
 
@@ -137,26 +143,22 @@ class LeadBlock:
         self.first = first
         self.n = n
         self.unfinished = n
-        self.created = np.full(n, np.nan)
-        self.source = np.full(n, -1, dtype=np.int8)
-        self.segment = np.full(n, -1, dtype=np.int8)
-        self.quality = np.full(n, np.nan)
-        self.mql_time = np.full(n, np.nan)
-        self.assigned_time = np.full(n, np.nan)
-        self.wait_days = np.full(n, np.nan)
-        self.first_response_hours = np.full(n, np.nan)
-        self.sql_time = np.full(n, np.nan)
-        self.deal_size = np.full(n, np.nan)
-        self.discount = np.full(n, np.nan)
-        self.value = np.zeros(n)
+        # Columns of one dtype are rows of one array, filled at once: a small
+        # company's blocks hold a few dozen leads, where twenty allocations and
+        # fills cost more than the values.
+        floats = np.full(n * (len(_FLOAT_COLUMNS) + stages), np.nan)
+        for k, name in enumerate(_FLOAT_COLUMNS):
+            setattr(self, name, floats[k * n: (k + 1) * n])
+        self.value[:] = 0.0
+        self.stage_days = floats[len(_FLOAT_COLUMNS) * n:].reshape(n, stages)
+        codes = np.full((4, n), -1, dtype=np.int8)
+        self.source, self.segment, self.outcome, self.reason = codes
+        codes[2] = Outcome.IN_FLIGHT
+        codes[3] = Reason.NONE
+        counts = np.full((3, n), -1, dtype=np.int16)
+        self.recycled, self.stage_reached, self.rep = counts
+        counts[0] = 0
         self.pushed = np.zeros(n, dtype=np.bool_)
-        self.recycled = np.zeros(n, dtype=np.int16)
-        self.stage_reached = np.full(n, -1, dtype=np.int16)
-        self.outcome = np.full(n, Outcome.IN_FLIGHT, dtype=np.int8)
-        self.reason = np.full(n, Reason.NONE, dtype=np.int8)
-        self.outcome_time = np.full(n, np.nan)
-        self.rep = np.full(n, -1, dtype=np.int16)
-        self.stage_days = np.full((n, stages), np.nan)
 
     def view(self) -> dict[str, np.ndarray]:
         """Every per-lead column by name, in ``COLUMNS`` order (not ``stage_days``)."""
@@ -293,11 +295,15 @@ class LeadTotals:
         period_starts: start day of each timeline period (sums by period).
         stages: pipeline stages.
         keep_blocks: keep every folded block, for per-lead records.
+        batch_leads: :meth:`defer` folds the blocks waiting once they hold this many leads.
     """
 
     def __init__(self, horizon: float, period_starts: list[float], stages: int,
-                 keep_blocks: bool) -> None:
+                 keep_blocks: bool, batch_leads: int = 4096) -> None:
         self.period_starts = list(period_starts)
+        self.batch_leads = batch_leads
+        self._deferred: list[LeadBlock] = []
+        self._deferred_leads = 0
         self.stages = stages
         self.edges = week_edges(horizon)
         # Pipeline value and leads in the system are read just before each week ends.
@@ -329,6 +335,8 @@ class LeadTotals:
             "stage_days": (template.stage_days.dtype, (stages,)),
         })
         self._responses = RunningColumns({"hours": (np.float64, ())})
+        # What a block without won deals adds (blocks are added in order, even empty).
+        self._no_won = {name: getattr(template, name) for name in (*WON_COLUMNS, "stage_days")}
         self.blocks: dict[int, LeadBlock] | None = {} if keep_blocks else None
 
     def _period(self, times: np.ndarray) -> np.ndarray:
@@ -338,55 +346,165 @@ class LeadTotals:
         """Index of the first week end at or after each time (``weeks`` if none)."""
         return np.searchsorted(self.week_ends, times, side="left")
 
+    def _week_counts(self, times: np.ndarray) -> np.ndarray:
+        """Times in each week: ``np.histogram(times, bins=self.edges)[0]`` without its overhead.
+
+        Weeks are ``[edge, next edge)``, the last one closed (``np.histogram``'s
+        bins); times outside the edges, or NaN, are in none.
+        """
+        weeks = self.edges.size - 1
+        week = np.searchsorted(self.edges, times, side="right")  # week + 1; NaN: weeks + 1
+        week[times == self.edges[-1]] = weeks  # the last week holds its end
+        counts: np.ndarray = np.bincount(week, minlength=weeks + 2)[1: weeks + 1]
+        return counts
+
     def add(self, block: LeadBlock) -> None:
         """Fold in a block whose leads have all finished (or the run has ended)."""
-        counted = block.created >= 0.0
-        c = block.rows(counted) if not counted.all() else block
+        self.add_many([block])
+
+    def defer(self, block: LeadBlock) -> None:
+        """Fold in ``block`` later, with others: once ``batch_leads`` leads wait, or at flush.
+
+        The totals are the same as :meth:`add` would give (blocks are folded in
+        the order they were deferred); read them only after :meth:`flush`.
+        """
+        self._deferred.append(block)
+        self._deferred_leads += block.n
+        if self._deferred_leads >= self.batch_leads:
+            self.flush()
+
+    def flush(self) -> None:
+        """Fold in every deferred block."""
+        if self._deferred:
+            blocks, self._deferred, self._deferred_leads = self._deferred, [], 0
+            self.add_many(blocks)
+
+    def add_many(self, blocks: list[LeadBlock]) -> None:
+        """Fold in several blocks at once: the totals of :meth:`add` of each, in this order.
+
+        A small company's blocks hold a few dozen leads, where the fold's fifty
+        array operations cost more than the leads; together they cost those
+        once. Counts add up in any order; every float sum keeps its order: a
+        block's own sums are taken block by block (per-block bins of one
+        ``bincount``, the block's slice of the waits), then added to the totals
+        one block after the other (``cumsum`` down the blocks).
+        """
         weeks = self.edges.size - 1
         periods = len(self.period_starts)
+
+        def joined(name: str) -> np.ndarray:
+            if len(blocks) == 1:
+                values: np.ndarray = getattr(blocks[0], name)
+                return values
+            return np.concatenate([getattr(b, name) for b in blocks])
+
+        starts = np.cumsum([0, *(b.n for b in blocks)])  # each block's first row, and the end
+        block_of = np.repeat(np.arange(len(blocks)), np.diff(starts))  # each row's block
+
+        def cut(keep: np.ndarray) -> list[int]:
+            """Where each block's rows start among the rows ``keep`` selects, and the end."""
+            offsets: list[int] = np.concatenate(
+                [[0], np.cumsum(keep, dtype=np.int64)])[starts].tolist()
+            return offsets
+
+        created = joined("created")
+        counted = created >= 0.0
+        cohort = int(np.count_nonzero(counted))
+        mask = None if cohort == created.size else counted
+
+        def column(name: str) -> np.ndarray:
+            values = joined(name)
+            return values if mask is None else values[mask]
+
         # The cohort: leads created from day 0, followed from creation to the horizon.
-        self.leads += c.n
-        self.mqls += int(np.count_nonzero(~np.isnan(c.mql_time)))
-        self.sqls += int(np.count_nonzero(~np.isnan(c.sql_time)))
-        self.opportunities += int(np.sum(c.stage_reached >= 1))
-        self.recycled += int(np.sum(c.recycled > 0))
-        self.outcomes += np.bincount(c.outcome, minlength=len(Outcome))
-        self.reasons += np.bincount(c.reason, minlength=len(Reason))
-        assigned = c.wait_days[~np.isnan(c.wait_days)]
-        self.wait_days_sum += float(assigned.sum())
-        self.assigned += assigned.size
-        self.leads_by_week += np.histogram(c.created, bins=self.edges)[0]
-        end = np.where(np.isnan(c.outcome_time), np.inf, c.outcome_time)
-        self.wip_opened += np.bincount(self._from_week(c.created), minlength=weeks + 1)
-        self.wip_closed += np.bincount(self._from_week(end), minlength=weeks + 1)
+        if cohort:
+            self.leads += cohort
+            self.mqls += cohort - int(np.count_nonzero(np.isnan(column("mql_time"))))
+            self.sqls += cohort - int(np.count_nonzero(np.isnan(column("sql_time"))))
+            self.opportunities += int(np.count_nonzero(column("stage_reached") >= 1))
+            self.recycled += int(np.count_nonzero(column("recycled") > 0))
+            self.outcomes += np.bincount(column("outcome"), minlength=len(Outcome))
+            self.reasons += np.bincount(column("reason"), minlength=len(Reason))
+            created_c = created if mask is None else created[mask]
+            self.leads_by_week += self._week_counts(created_c)
+            # A lead still in flight (outcome time NaN) is searched past every week end.
+            self.wip_opened += np.bincount(self._from_week(created_c), minlength=weeks + 1)
+            self.wip_closed += np.bincount(self._from_week(column("outcome_time")),
+                                           minlength=weeks + 1)
+            wait_days = column("wait_days")
+            answered = ~np.isnan(wait_days)
+            assigned = wait_days[answered]
+            self.assigned += assigned.size
+            hours = column("first_response_hours")
+            responded = ~np.isnan(hours)
+            hours = hours[responded]
+            by_block = counted if mask is not None else np.ones(created.size, dtype=np.bool_)
+            cohort_at = cut(by_block)  # each block's first cohort row
+            wait_at = np.concatenate([[0], np.cumsum(answered, dtype=np.int64)])[
+                cohort_at].tolist()
+            hours_at = np.concatenate([[0], np.cumsum(responded, dtype=np.int64)])[
+                cohort_at].tolist()
+            for k in range(len(blocks)):  # a block's own sum (pairwise, as NumPy sums it)
+                if wait_at[k + 1] > wait_at[k]:
+                    self.wait_days_sum += float(assigned[wait_at[k]: wait_at[k + 1]].sum())
+        else:
+            hours = created[:0]
+            hours_at = [0] * (len(blocks) + 1)
         # The window [0, horizon): every lead, warm-up included, by the time of the
         # event (NaN, not happened by the horizon, compares false). A cohort lead's
         # events all fall in the window; a warm-up lead's from day 0 on.
-        mql_time = block.mql_time[block.mql_time >= 0.0]
-        self.mqls_by_period += np.bincount(self._period(mql_time), minlength=periods)
-        self.mqls_by_week += np.histogram(mql_time, bins=self.edges)[0]
-        sql = block.sql_time >= 0.0
-        self.sql_value_by_period += np.bincount(
-            self._period(block.sql_time[sql]), weights=block.deal_size[sql], minlength=periods)
-        # Open pipeline at each week end: every SQL, warm-up ones open on day 0 included
-        # (one opened and closed before day 0 adds to both sides of week 0 alike).
-        opened = ~np.isnan(block.sql_time)
-        closes = np.where(np.isnan(block.outcome_time), np.inf, block.outcome_time)
-        self.pipeline_opened += np.bincount(self._from_week(block.sql_time[opened]),
-                                            weights=block.deal_size[opened], minlength=weeks + 1)
-        self.pipeline_closed += np.bincount(self._from_week(closes[opened]),
-                                            weights=block.deal_size[opened], minlength=weeks + 1)
+        all_mql = joined("mql_time")
+        mql_time = all_mql[all_mql >= 0.0]
+        if mql_time.size:
+            if periods == 1:
+                self.mqls_by_period[0] += mql_time.size
+            else:
+                self.mqls_by_period += np.bincount(self._period(mql_time), minlength=periods)
+            self.mqls_by_week += self._week_counts(mql_time)
+        sql_time = joined("sql_time")
+        outcome_time = joined("outcome_time")
+        opened = ~np.isnan(sql_time)
+        if opened.any():
+            deal_size = joined("deal_size")
+            sql = sql_time >= 0.0
+            self._add_by_block(self.sql_value_by_period, block_of[sql], self._period(sql_time[sql]),
+                               deal_size[sql], periods, len(blocks))
+            # Open pipeline at each week end: every SQL, warm-up ones open on day 0
+            # included (one opened and closed before day 0 adds to both sides of week 0
+            # alike); a deal still open (outcome time NaN) never closes.
+            size = deal_size[opened]
+            self._add_by_block(self.pipeline_opened, block_of[opened],
+                               self._from_week(sql_time[opened]), size, weeks + 1, len(blocks))
+            self._add_by_block(self.pipeline_closed, block_of[opened],
+                               self._from_week(outcome_time[opened]), size, weeks + 1,
+                               len(blocks))
         # Deals closed in the window (bookings); outcomes are recorded only before the horizon.
-        in_window = block.outcome_time >= 0.0
+        outcome = joined("outcome")
+        in_window = outcome_time >= 0.0
         self.closed_lost_in_sales += int(np.count_nonzero(
-            in_window & (block.outcome == Outcome.LOST_IN_SALES)))
-        won = in_window & (block.outcome == Outcome.WON)
-        self._won.add(block.number, {name: getattr(block, name)[won]
-                                     for name in (*WON_COLUMNS, "stage_days")})
-        hours = c.first_response_hours
-        self._responses.add(block.number, {"hours": hours[~np.isnan(hours)]})
-        if self.blocks is not None:
-            self.blocks[block.number] = block
+            in_window & (outcome == Outcome.LOST_IN_SALES)))
+        won = in_window & (outcome == Outcome.WON)
+        won_at = cut(won)
+        won_rows = ({name: joined(name)[won] for name in (*WON_COLUMNS, "stage_days")}
+                    if won_at[-1] else self._no_won)
+        for k, block in enumerate(blocks):
+            lo, hi = won_at[k], won_at[k + 1]
+            self._won.add(block.number, {name: values[lo:hi] for name, values in won_rows.items()}
+                          if hi > lo else self._no_won)
+            self._responses.add(block.number, {"hours": hours[hours_at[k]: hours_at[k + 1]]})
+            if self.blocks is not None:
+                self.blocks[block.number] = block
+
+    @staticmethod
+    def _add_by_block(total: np.ndarray, block: np.ndarray, bins: np.ndarray,
+                      weights: np.ndarray, width: int, blocks: int) -> None:
+        """Add ``weights`` into ``total`` by bin: each block's sums, added block after block."""
+        sums = np.bincount(block * width + bins, weights=weights,
+                           minlength=blocks * width).reshape(blocks, width)
+        if blocks == 1:
+            total += sums[0]
+        else:  # a running sum is added one row after the other (no pairwise sum)
+            total[:] = np.cumsum(np.concatenate([total[None], sums]), axis=0)[-1]
 
     def open_at_week_ends(self, opened: np.ndarray, closed: np.ndarray) -> np.ndarray:
         """Open amount at each week end from what opened and closed by then."""

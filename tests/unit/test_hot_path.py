@@ -142,3 +142,30 @@ def test_the_plans_share_within_the_sla_is_what_each_lead_computed(file: str) ->
         for u in np.linspace(0.0, 0.999, 1000).tolist():
             assert (first_response_hours(u, *profile, p.sla_met_share)
                     == first_response_hours(u, *profile))
+
+
+def test_the_poisson_walk_gives_what_the_inverse_of_pdtrik_gives() -> None:
+    """Daily lead counts: the walked cdf, where kept, is the plain inversion's count."""
+    from scipy import special
+
+    from sim.model import variates
+
+    rng = np.random.default_rng(16)
+    mean = np.exp(rng.uniform(math.log(1e-4), math.log(3e4), 400_000))
+    mean[:1000] = 0.0
+    u = rng.random(mean.size)
+    # Uniforms on and next to the cdf's steps, where the two ways could part.
+    for mu in (0.3, 1.55, 3.7, 12.0, 40.0, 250.0):
+        steps = special.pdtr(np.arange(int(3 * mu) + 20), mu)
+        near = np.concatenate([steps, np.nextafter(steps, 0.0), np.nextafter(steps, 1.0),
+                               steps - 1e-12, steps + 1e-12])
+        near = near[(near >= 0.0) & (near < 1.0)]
+        u, mean = np.concatenate([u, near]), np.concatenate([mean, np.full(near.size, mu)])
+    fast = variates.poisson(u, mean)
+    np.testing.assert_array_equal(fast, variates._poisson_inverse(u, mean))
+    _, kept = variates._poisson_walk(u, mean)
+    usual = mean < 1e3
+    assert kept[usual].mean() > 0.97  # the shortcut is taken for nearly every day
+    # Shapes broadcast as before; a NaN mean is NaN.
+    assert variates.poisson(0.5, np.array([[1.0, 2.0]])).shape == (1, 2)
+    assert math.isnan(float(variates.poisson(0.5, math.nan)))

@@ -163,3 +163,159 @@ def test_blocks_in_flight_do_not_grow_with_the_horizon() -> None:
         model.run()
         most[years] = model.most_in_flight
     assert most[6] <= most[2] + 2, most
+
+
+def test_block_columns_of_one_dtype_share_an_array_but_not_their_values() -> None:
+    block = LeadBlock(0, 0, 4, stages=3)
+    names = [name for name in (*COLUMNS, "stage_days") if name != "pushed"]  # pushed: a bool
+    for k, name in enumerate(names):
+        getattr(block, name)[...] = k + 1  # every column its own value
+    for k, name in enumerate(names):
+        assert (getattr(block, name) == k + 1).all(), name
+    assert not block.pushed.any()
+
+
+def _plain_add(totals: LeadTotals, block: LeadBlock) -> None:
+    """The fold as it was before batching (np.histogram, block by block): the plain way."""
+    counted = block.created >= 0.0
+    c = block.rows(counted) if not counted.all() else block
+    weeks = totals.edges.size - 1
+    periods = len(totals.period_starts)
+    totals.leads += c.n
+    totals.mqls += int(np.count_nonzero(~np.isnan(c.mql_time)))
+    totals.sqls += int(np.count_nonzero(~np.isnan(c.sql_time)))
+    totals.opportunities += int(np.sum(c.stage_reached >= 1))
+    totals.recycled += int(np.sum(c.recycled > 0))
+    totals.outcomes += np.bincount(c.outcome, minlength=len(Outcome))
+    totals.reasons += np.bincount(c.reason, minlength=len(Reason))
+    assigned = c.wait_days[~np.isnan(c.wait_days)]
+    totals.wait_days_sum += float(assigned.sum())
+    totals.assigned += assigned.size
+    totals.leads_by_week += np.histogram(c.created, bins=totals.edges)[0]
+    end = np.where(np.isnan(c.outcome_time), np.inf, c.outcome_time)
+    totals.wip_opened += np.bincount(totals._from_week(c.created), minlength=weeks + 1)
+    totals.wip_closed += np.bincount(totals._from_week(end), minlength=weeks + 1)
+    mql_time = block.mql_time[block.mql_time >= 0.0]
+    totals.mqls_by_period += np.bincount(totals._period(mql_time), minlength=periods)
+    totals.mqls_by_week += np.histogram(mql_time, bins=totals.edges)[0]
+    sql = block.sql_time >= 0.0
+    totals.sql_value_by_period += np.bincount(
+        totals._period(block.sql_time[sql]), weights=block.deal_size[sql], minlength=periods)
+    opened = ~np.isnan(block.sql_time)
+    closes = np.where(np.isnan(block.outcome_time), np.inf, block.outcome_time)
+    totals.pipeline_opened += np.bincount(totals._from_week(block.sql_time[opened]),
+                                          weights=block.deal_size[opened], minlength=weeks + 1)
+    totals.pipeline_closed += np.bincount(totals._from_week(closes[opened]),
+                                          weights=block.deal_size[opened], minlength=weeks + 1)
+    in_window = block.outcome_time >= 0.0
+    totals.closed_lost_in_sales += int(np.count_nonzero(
+        in_window & (block.outcome == Outcome.LOST_IN_SALES)))
+    won = in_window & (block.outcome == Outcome.WON)
+    totals._won.add(block.number, {name: getattr(block, name)[won]
+                                   for name in (*WON_COLUMNS, "stage_days")})
+    hours = c.first_response_hours
+    totals._responses.add(block.number, {"hours": hours[~np.isnan(hours)]})
+
+
+_TOTALS = ("leads", "mqls", "sqls", "opportunities", "recycled", "outcomes", "reasons",
+           "wait_days_sum", "assigned", "closed_lost_in_sales", "mqls_by_period",
+           "sql_value_by_period", "leads_by_week", "mqls_by_week", "pipeline_opened",
+           "pipeline_closed", "wip_opened", "wip_closed")
+
+
+def _same_totals(a: LeadTotals, b: LeadTotals) -> None:
+    """Every total equal to the last bit."""
+    for name in _TOTALS:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    for name, column in vars(a.won()).items():
+        np.testing.assert_array_equal(column, getattr(b.won(), name), err_msg=name)
+    np.testing.assert_array_equal(a.response_hours(), b.response_hours())
+
+
+@pytest.mark.parametrize(("file", "periods"), [
+    ("small-company.yaml", [-365.0]),  # warm-up blocks, and the block across day 0
+    ("budget-cut-brand-downturn.yaml", [-365.0, 60.0, 200.0]),  # sums by period
+])
+def test_folding_blocks_together_gives_what_the_plain_fold_gave_block_by_block(
+        file: str, periods: list[float]) -> None:  # one rep: MQLs wait for it
+    """Batched, deferred or one by one, in any order: the plain fold's totals to the last bit."""
+    from pathlib import Path
+
+    from sim import load_scenario
+
+    root = Path(__file__).resolve().parents[2]
+    scenario = load_scenario(root / "scenarios" / file).with_overrides(
+        {"horizon_days": 300.0, "sales.reps": 1})
+    model = FunnelModel(scenario, make_streams(2), keep_leads=True)
+    model.run()
+    assert model.totals.blocks is not None
+    blocks = list(model.totals.blocks.values())
+    blocks.append(LeadBlock(len(blocks), model.leads_created, 0, model.stages))  # empty
+    order = np.random.default_rng(3).permutation(len(blocks))  # blocks finish in any order
+    blocks = [blocks[k] for k in order]
+    assert any((b.created < 0).all() for b in blocks if b.n)  # warm-up only
+    assert any((b.created < 0).any() and (b.created >= 0).any() for b in blocks)  # across day 0
+
+    def totals(batch_leads: int = 4096) -> LeadTotals:
+        return LeadTotals(scenario.horizon_days, periods, model.stages, keep_blocks=False,
+                          batch_leads=batch_leads)
+
+    plain = totals()
+    for block in blocks:
+        _plain_add(plain, block)
+    one_by_one = totals()
+    for block in blocks:
+        one_by_one.add(block)
+    together = totals()
+    together.add_many(blocks)
+    for batch in (1, 300, 10**9):  # every block alone, a few at a time, all at the flush
+        deferred = totals(batch)
+        for block in blocks:
+            deferred.defer(block)
+        deferred.flush()
+        _same_totals(plain, deferred)
+    _same_totals(plain, one_by_one)
+    _same_totals(plain, together)
+    assert plain.wait_days_sum > 0 and plain.pipeline_opened.sum() > 0 and len(plain.won().value)
+
+
+def test_week_counts_are_the_histogram_of_the_week_edges() -> None:
+    totals = LeadTotals(horizon=20.0, period_starts=[0.0], stages=1, keep_blocks=False)
+    edges = totals.edges
+    times = np.concatenate([edges, np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf),
+                            [-5.0, 30.0, np.nan, np.inf, -np.inf],
+                            np.random.default_rng(1).uniform(-2.0, 23.0, 500)])
+    np.testing.assert_array_equal(totals._week_counts(times),
+                                  np.histogram(times, bins=edges)[0])
+
+
+def test_folding_blocks_together_keeps_the_order_of_every_float_sum() -> None:
+    """Many blocks' sums in the same bins: a sum in another order would differ in the last bits."""
+    rng = np.random.default_rng(8)
+    blocks = []
+    for number in rng.permutation(60):
+        n = int(rng.integers(0, 30))
+        block = LeadBlock(int(number), 0, n, stages=2)
+        block.created[:] = rng.uniform(-5.0, 20.0, n)
+        block.sql_time[:] = np.where(rng.random(n) < 0.7, rng.uniform(-3.0, 20.0, n), np.nan)
+        block.deal_size[:] = np.where(np.isnan(block.sql_time), np.nan,
+                                      rng.lognormal(10.0, 1.0, n) / 3.0)
+        block.outcome_time[:] = np.where(rng.random(n) < 0.6, rng.uniform(-1.0, 20.0, n), np.nan)
+        block.outcome[:] = np.where(np.isnan(block.outcome_time), Outcome.IN_FLIGHT,
+                                    rng.choice([Outcome.WON, Outcome.LOST_IN_SALES], n))
+        block.wait_days[:] = np.where(rng.random(n) < 0.8, rng.exponential(1.3, n), np.nan)
+        block.first_response_hours[:] = np.where(rng.random(n) < 0.5, rng.random(n), np.nan)
+        block.mql_time[:] = np.where(rng.random(n) < 0.5, rng.uniform(-2.0, 20.0, n), np.nan)
+        blocks.append(block)
+    plain = LeadTotals(horizon=20.0, period_starts=[-5.0, 10.0], stages=2, keep_blocks=False)
+    for block in blocks:
+        _plain_add(plain, block)
+    together = LeadTotals(horizon=20.0, period_starts=[-5.0, 10.0], stages=2, keep_blocks=False,
+                          batch_leads=200)
+    for block in blocks:
+        together.defer(block)
+    together.flush()
+    _same_totals(plain, together)
+    # The sums are order-sensitive: added in one go they differ.
+    assert (sum(b.deal_size[b.sql_time >= 0.0].sum() for b in blocks)
+            != np.concatenate([b.deal_size[b.sql_time >= 0.0] for b in blocks]).sum())

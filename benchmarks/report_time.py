@@ -15,6 +15,10 @@ to a folder first (reading git, changing nothing)::
     mkdir -p /tmp/before && git archive HEAD | tar -x -C /tmp/before
     .venv/bin/python benchmarks/report_time.py --before /tmp/before [--repeats 5] [--svg]
 
+The command forks its drawing process (:mod:`sim.report.drawer`) only when
+another core is idle as it starts: on a machine busy with other work the
+times are those of drawing after the run, in this process and a fork.
+
 ``--drawing`` also times, in this process, the report alone (tables, figures,
 workbook, page) drawn by one process and by two (this one and a fork),
 interleaved: whether splitting the figures pays on this machine now.

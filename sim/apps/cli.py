@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import importlib.util
 import json
 import sys
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from sim.experiments.designs import Spec, Stopping
     from sim.experiments.executors import Execution
     from sim.experiments.store import ExperimentStore
+    from sim.report.drawer import Drawer
     from sim.scenario.schema import Scenario
 
 EXIT_BAD_INPUT = 2
@@ -275,11 +277,34 @@ def default_reports() -> Path:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run replications, print a summary (or JSON) and write the results."""
-    from sim.apps.run_folder import default_report_dir, result_json, write_run
-    from sim.experiments.runner import run_replications
-    from sim.experiments.safe_output import dumps
-    from sim.report.files import REPORT
-    from sim.report.text import summary_table
+    # Forked before the heavy imports: it loads matplotlib and draws the report's
+    # figures on another core while this process loads the model and runs.
+    from sim.report.drawer import early_drawer
+
+    with early_drawer() as drawer:
+        return _run_and_write(args, drawer)
+
+
+def _run_and_write(args: argparse.Namespace, drawer: Drawer | None) -> int:
+    """The ``run`` command, its report's figures sent to ``drawer`` if there is one."""
+    # The libraries loaded here live as long as the command: the garbage collector
+    # need not look at them, while they load or after (the run, the report and the
+    # exit are faster). Only when the command is the process: a program calling
+    # main() keeps its own objects collectable.
+    collecting = gc.isenabled()
+    if args.whole_process:
+        gc.disable()
+    try:
+        from sim.apps.run_folder import default_report_dir, result_json, write_run
+        from sim.experiments.runner import run_replications
+        from sim.experiments.safe_output import dumps
+        from sim.report.files import REPORT
+        from sim.report.text import summary_table
+    finally:
+        if args.whole_process:
+            gc.freeze()
+            if collecting:
+                gc.enable()
 
     if args.file is None:  # the baseline shipped with the package, wherever this runs
         from sim.scenario.library import DEFAULT_SCENARIO, packaged_path
@@ -302,7 +327,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         run = run_replications(scenario, progress=show, execution=execution)
     finally:
         _close_progress(show)
-    written = write_run(run, out_dir, started, datetime.now().astimezone(), svg=args.svg)
+    written = write_run(run, out_dir, started, datetime.now().astimezone(), svg=args.svg,
+                        drawer=drawer)
     if args.export_crm is not None:
         from sim.calibration import export_crm
 
@@ -772,6 +798,7 @@ def _execute(args: argparse.Namespace, spec: Spec | DecisionSpec, execution: Exe
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
+    whole_process = argv is None  # the command line itself, not a call from Python
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["run", *argv]  # `run.py --quiet` runs the baseline quietly, like `run.py`
@@ -784,6 +811,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with terminate_as_interrupt():  # SIGTERM is handled like Ctrl-C
             args = build_parser().parse_args(argv)
+            args.whole_process = whole_process
             if args.command is None:
                 raise UsageError(f"{program()}: expected a command: run, compare, sweep, "
                                  "optimize, sensitivity, calibrate, validate, schema or "

@@ -23,6 +23,7 @@ from typing import Any
 from sim.experiments.jsonable import finite
 from sim.experiments.runner import RunResult
 from sim.experiments.safe_output import dumps, safe_name, write_csv
+from sim.report.drawer import Drawer
 from sim.report.files import atomic_folder
 from sim.report.run_report import render_run_report
 from sim.results.catalog import metric_json
@@ -115,7 +116,7 @@ def _git_revision() -> str | None:
 
 def write_run(run: RunResult, out_dir: Path, started: datetime, finished: datetime,
               *, report: bool = True, baseline: Scenario | None = None,
-              svg: bool = False) -> Path:
+              svg: bool = False, drawer: Drawer | None = None) -> Path:
     """Write every table of a run to ``out_dir`` atomically and return it.
 
     Args:
@@ -129,6 +130,8 @@ def write_run(run: RunResult, out_dir: Path, started: datetime, finished: dateti
             packaged ``baseline`` scenario (:func:`sim.scenario.library.default_scenario`),
             or none if it does not load.
         svg: also write the report's figures as SVG (PNG only by default).
+        drawer: a drawing process started before the run (:mod:`sim.report.drawer`),
+            which draws the report's figures as they are added.
     """
     with atomic_folder(out_dir, replace=True) as tmp:
         write_csv(run.summary, tmp / "summary.csv")
@@ -144,7 +147,8 @@ def write_run(run: RunResult, out_dir: Path, started: datetime, finished: dateti
         if report:
             if baseline is None:
                 baseline = _default_baseline()
-            render_run_report(run, tmp, baseline, manifest=recorded, svg=svg)
+            render_run_report(run, tmp, baseline, manifest=recorded, svg=svg,
+                              drawer=drawer)
     return out_dir
 
 

@@ -30,7 +30,8 @@ from sim.experiments.folders import (
     temporary_folder,
 )
 from sim.experiments.safe_output import inside, safe_cells, safe_name, write_csv
-from sim.report.drawing import Drawn, FigureSource, draw
+from sim.report.drawer import Drawer
+from sim.report.drawing import Drawn, FigureSource, draw, warm_up
 from sim.report.forks import fork_map, fork_workers
 from sim.report.html import figure_html
 
@@ -69,14 +70,20 @@ class ReportFiles:
             as drawing them costs about a third more).
         workers: processes drawing the figures; ``None`` chooses from the idle
             cores (:func:`sim.report.forks.fork_workers`).
+        drawer: a drawing process started earlier (:mod:`sim.report.drawer`),
+            warm: :meth:`start` (or :meth:`finish`) sends it the figures, and
+            :meth:`finish` the workbook (``workers`` then unused).
         written: relative paths of the files written, in order.
         sheets: the tables of the workbook, by sheet name, in order.
     """
 
-    def __init__(self, root: Path, *, svg: bool = False, workers: int | None = None) -> None:
+    def __init__(self, root: Path, *, svg: bool = False, workers: int | None = None,
+                 drawer: Drawer | None = None) -> None:
         self.root = root
         self.svg = svg
         self.workers = workers
+        self.drawer = drawer
+        self._sent = 0  # figures sent to the drawer by :meth:`start`
         self.written: list[str] = []
         self.sheets: dict[str, pd.DataFrame] = {}
         self._figures: list[_Figure] = []
@@ -112,18 +119,6 @@ class ReportFiles:
         self._workbook = True
         return f"{TABLES}/{WORKBOOK}"
 
-    def _workbook_bytes(self) -> bytes:
-        """The workbook of every sheet, as the bytes of an ``.xlsx`` file."""
-        buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            for name, df in self.sheets.items():
-                df.to_excel(writer, sheet_name=name, index=False, freeze_panes=(1, 0))
-                sheet = writer.sheets[name]
-                for i, column in enumerate(df.columns):
-                    width = max([len(str(column)), *(len(str(v)) for v in df[column].head(50))])
-                    sheet.column_dimensions[_column_letter(i)].width = min(width + 2, 60)
-        return buffer.getvalue()
-
     def figure(self, name: str, fig: FigureSource, caption: str, csv: str | None = None) -> str:
         """Add ``figures/<name>.png`` (and ``.svg``); return the figure's place in the page.
 
@@ -140,6 +135,24 @@ class ReportFiles:
         self._figures.append(_Figure(name, fig, caption, csv))
         return _placeholder(len(self._figures) - 1)
 
+    def _job(self, source: FigureSource) -> Callable[[], Drawn]:
+        return partial(draw, source, dpi=PNG_DPI, png_compression=PNG_COMPRESSION,
+                       svg=self.svg)
+
+    def start(self) -> None:
+        """Send the figures added so far to the drawer, if there is one, to be drawn now.
+
+        Call it once the page has every figure (the rest of the page is
+        written meanwhile); :meth:`finish` sends what is added after.
+        """
+        if self.drawer is None or self._blocks or self._sent:
+            return
+        if self.drawer.send([self._job(item.source) for item in self._figures]):
+            self._sent = len(self._figures)
+        else:  # gone, or a figure that cannot travel: every figure is drawn here
+            self.drawer.stop()
+            self.drawer = None
+
     def finish(self) -> dict[str, str]:
         """Draw every figure added since the last call, write its files and the workbook.
 
@@ -150,16 +163,27 @@ class ReportFiles:
         """
         first = len(self._blocks)
         pending = self._figures[first:]
-        jobs: list[Callable[[], Drawn | bytes]] = [
-            partial(draw, item.source, dpi=PNG_DPI, png_compression=PNG_COMPRESSION,
-                    svg=self.svg) for item in pending]
+        jobs: list[Callable[[], Drawn | bytes]] = [self._job(item.source) for item in pending]
         if self._workbook:
-            jobs.insert(0, self._workbook_bytes)
-        workers = (fork_workers(len(jobs), MIN_JOBS_PER_WORKER) if self.workers is None
-                   else self.workers)
-        answers = fork_map(jobs, workers)
+            # Last: the figures sent by :meth:`start` come first, in the drawer too.
+            jobs.append(partial(workbook_bytes, dict(self.sheets)))
+        self.start()
+        answers: list[Drawn | bytes]
+        if (self.drawer is not None and first == 0
+                and self.drawer.send(jobs[self._sent:])):
+            answers = self.drawer.collect(jobs)
+        else:
+            if self.drawer is not None:  # gone, or a job that cannot travel
+                self.drawer.stop()
+            workers = (fork_workers(len(jobs), MIN_JOBS_PER_WORKER) if self.workers is None
+                       else self.workers)
+            if workers > 1 and pending:
+                warm_up()  # once, here: the forks inherit matplotlib loaded
+            answers = fork_map(jobs, workers)
+        self.drawer = None  # its jobs are answered; later figures are drawn as above
+        self._sent = 0
         if self._workbook:
-            workbook = answers.pop(0)
+            workbook = answers.pop()
             assert isinstance(workbook, bytes)
             rel = f"{TABLES}/{WORKBOOK}"
             (self.root / rel).write_bytes(workbook)
@@ -203,6 +227,22 @@ _PLACEHOLDER = re.compile(r"<!--leadflow-figure-\d+-->")
 
 def _placeholder(index: int) -> str:
     return f"<!--leadflow-figure-{index}-->"
+
+
+def workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """The workbook of ``sheets`` (name -> table), as the bytes of an ``.xlsx`` file.
+
+    A function of the tables alone, so that another process can write it.
+    """
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, df in sheets.items():
+            df.to_excel(writer, sheet_name=name, index=False, freeze_panes=(1, 0))
+            sheet = writer.sheets[name]
+            for i, column in enumerate(df.columns):
+                width = max([len(str(column)), *(len(str(v)) for v in df[column].head(50))])
+                sheet.column_dimensions[_column_letter(i)].width = min(width + 2, 60)
+    return buffer.getvalue()
 
 
 def _column_letter(index: int) -> str:

@@ -12,6 +12,7 @@ The answers are the same either way.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import pickle
@@ -150,6 +151,9 @@ def _fork(work: Callable[[], dict[int, Any]]) -> _Child | None:
             os.close(read_fd)
             # Ctrl-C is for the parent, which stops its children itself.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # What the fork inherits outlives its work: collections need not look at it,
+            # nor touch (and so copy) the pages it shares with the parent.
+            gc.freeze()
             data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(data)

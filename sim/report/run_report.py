@@ -9,7 +9,6 @@ function that builds it, so building it is part of drawing it, on idle cores.
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,12 @@ import yaml
 
 from sim.experiments.runner import RunResult
 from sim.report import breakdown as bd
-from sim.report import figures as fg
 from sim.report import html as h
 from sim.report import pnl
 from sim.report import tables as tb
 from sim.report.common import SEEDING, files_html, reproducibility_html, resolved
+from sim.report.drawer import Drawer
+from sim.report.drawing import figure_call
 from sim.report.files import REPORT, ReportFiles, atomic_folder
 from sim.report.format import (
     fmt,
@@ -77,7 +77,7 @@ def write_run_report(run: RunResult, out_dir: Path, baseline: Scenario | None = 
 def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = None,
                       manifest: dict[str, Any] | None = None,
                       existing: Path | None = None, *, svg: bool = False,
-                      workers: int | None = None) -> Path:
+                      workers: int | None = None, drawer: Drawer | None = None) -> Path:
     """Write the report's files into ``folder`` as they are (no atomic rename).
 
     :func:`sim.apps.run_folder.write_run` calls this on its own temporary folder.
@@ -91,8 +91,10 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
             run's tables (the final folder while writing into a temporary one).
         svg: as in :func:`write_run_report`.
         workers: as in :func:`write_run_report`.
+        drawer: a drawing process started before the run (:mod:`sim.report.drawer`),
+            which draws the figures as they are added.
     """
-    files = ReportFiles(folder, svg=svg, workers=workers)
+    files = ReportFiles(folder, svg=svg, workers=workers, drawer=drawer)
     s = run.scenario
     horizon = float(s.horizon_days)
     per_rep = run.per_replication
@@ -113,14 +115,14 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
     )))
 
     body = files.figure(
-        "horizon", partial(fg.horizon_figure, horizons),
+        "horizon", figure_call("horizon_figure", horizons),
         f"The same run read over {len(horizons['window'].unique())} window(s) from day 0: "
         "revenue, daily run rate, deals won and the median cycle of the deals closed in each "
         "window (mean over replications, 95% CI).",
         csv=files.table("horizon", horizons),
     )
     body += files.figure(
-        "cumulative_revenue", partial(fg.cumulative_figure, cumulative, windows),
+        "cumulative_revenue", figure_call("cumulative_figure", cumulative, windows),
         "Revenue booked from day 0, with the 95% CI of the mean; dashed lines mark the "
         "windows above.", csv=files.table("cumulative_revenue", cumulative),
     )
@@ -133,7 +135,7 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
 
     funnel_csv = files.table("funnel", funnel)
     body = files.figure(
-        "funnel", partial(fg.funnel_figure, funnel),
+        "funnel", figure_call("funnel_figure", funnel),
         "Left: leads per replication at each stage (bar width), with each stage's share of "
         "all leads created and its conversion from the previous stage. Right: where the "
         "other leads went, in leads per replication (95% CI) and as a share of all leads "
@@ -155,7 +157,7 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
 
     money_csv = files.table("money", money)
     body = files.figure(
-        "money", partial(fg.money_figure, money),
+        "money", figure_call("money_figure", money),
         "Revenue, the gross margin on it, each cost over the whole horizon, and what is "
         "left: the contribution.", csv=money_csv,
     )
@@ -169,7 +171,7 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
 
     period_ends = _period_ends(s)
     body = files.figure(
-        "weekly", partial(fg.weekly_figure, bands, _timeline_markers(s), period_ends),
+        "weekly", figure_call("weekly_figure", bands, _timeline_markers(s), period_ends),
         "Weekly leads, MQLs, bookings, open pipeline value (at each week's end) and brand "
         "equity (0-1). Line: mean over replications; band: 10th to 90th percentile of "
         "replications." + (" Dotted lines mark sales-period ends: a quota plan's period-end "
@@ -189,6 +191,7 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
     sections.append(("cycle", "Cycle times", h.section(
         "cycle", "Cycle times and first response", _cycle_section(run, files),
     )))
+    files.start()  # every figure is added: a drawer draws them while the rest is written
 
     summary = run.summary.assign(label=[describe(m).label for m in run.summary["metric"]])
     all_rows = summary[["label", "metric", "mean", "ci_low", "ci_high", "n"]].copy()
@@ -231,7 +234,7 @@ def _quarterly(run: RunResult, files: ReportFiles) -> str:
                                   run.timeseries)
     csv = files.table("quarterly_pnl", quarterly)
     body = files.figure(
-        "quarterly_pnl", partial(fg.pnl_figure, quarterly),
+        "quarterly_pnl", figure_call("pnl_figure", quarterly),
         "Bookings, total cost and contribution in each quarter from day 0 (mean over "
         "replications); the quarters add up to the whole-horizon metrics.", csv=csv)
     body += h.table_html(
@@ -253,7 +256,7 @@ def _segments(run: RunResult, files: ReportFiles) -> str:
                                run.leads)
     csv = files.table("segments", table)
     body = files.figure(
-        "segments", partial(fg.breakdown_figure, table),
+        "segments", figure_call("breakdown_figure", table),
         "Bookings, median lead-to-close days and win rate (or mean deal value without "
         "per-lead records) by customer segment (top) and by lead source (bottom); mean over "
         "replications with its 95% CI.", csv=csv)
@@ -379,7 +382,7 @@ def _cycle_section(run: RunResult, files: ReportFiles) -> str:
         cycles = tb.cycle_time_table(run.won_deals)
         cycles_csv = files.table("cycle_times", cycles)
         body += files.figure(
-            "cycle_times", partial(fg.cycle_time_figure, run.won_deals),
+            "cycle_times", figure_call("cycle_time_figure", run.won_deals),
             "Share of won deals closed within x days (all replications pooled): from lead "
             "creation and from the hand-off (left), and in each pipeline stage (right). "
             "The dotted line is the median.", csv=cycles_csv,
@@ -404,7 +407,7 @@ def _cycle_section(run: RunResult, files: ReportFiles) -> str:
         shares = tb.response_shares(run.first_responses,
                                     list(run.per_replication["replication"]))
         body += files.figure(
-            "first_response", partial(fg.response_figure, hist, shares),
+            "first_response", figure_call("response_figure", hist, shares),
             "First response after the hand-off, leads per replication by delay (log scale). "
             "Oldroyd et al. (HBR 2011): a response within the hour qualifies ~7x as often as "
             "one an hour later, and ~60x as often as one after a day.",

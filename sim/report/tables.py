@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.statistics import mean_ci
 from sim.report.format import fmt_horizon, fmt_param
 from sim.results.catalog import Kind, describe
 
@@ -41,6 +40,9 @@ WEEKLY_COLUMNS: tuple[str, ...] = tuple(column for column, _, _ in WEEKLY_SERIES
 
 def ci_row(values: Iterable[float]) -> dict[str, float]:
     """``{"mean", "ci_low", "ci_high", "n"}`` of replication values (NaN left out)."""
+    # Here, not at the top: drawing a figure needs this module's constants, not SciPy.
+    from sim.experiments.statistics import mean_ci
+
     x = np.asarray(list(values), dtype=float)
     mean, low, high = mean_ci(x)
     return {"mean": mean, "ci_low": low, "ci_high": high, "n": int(np.sum(~np.isnan(x)))}

@@ -824,6 +824,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(plain(f"error: {exc.strerror or exc}{where}", one_line=True), file=sys.stderr)
         return EXIT_SYSTEM_ERROR
     except Exception as exc:
+        stop = _interrupt_behind(exc)
+        if stop is not None:  # Ctrl-C inside an import, wrapped by Python's class machinery
+            print("interrupted: nothing was written", file=sys.stderr)
+            return exit_code(stop)
         if not _is_bad_input(exc):
             raise
         print(plain(f"error: {exc}", one_line=True), file=sys.stderr)
@@ -831,6 +835,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as stop:
         print("interrupted: nothing was written", file=sys.stderr)
         return exit_code(stop)
+
+
+def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C (or SIGTERM) an exception was raised from or during, if any.
+
+    A Ctrl-C that lands while a module defines a class can come back as a
+    ``RuntimeError`` ("Error calling __set_name__ ...") caused by it.
+    """
+    seen: set[int] = set()
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _is_bad_input(exc: Exception) -> bool:

@@ -258,3 +258,24 @@ def test_ctrl_c_of_the_process_group_is_one_line_at_any_point_after_import(
         _, err = child.communicate(timeout=240)
         assert assert_one_line(err, child.returncode, expected=130).startswith("interrupted")
     assert no_leftovers(tmp_path) == []
+
+
+def test_ctrl_c_wrapped_by_a_class_definition_is_one_line(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # A Ctrl-C that lands while an imported module defines a class comes back as a
+    # RuntimeError ("Error calling __set_name__ ...") raised from the KeyboardInterrupt.
+    from sim.apps import cli
+
+    def interrupted_import(args: object) -> int:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as stop:
+            raise RuntimeError("Error calling __set_name__ on 'x' instance 'y' in 'Z'") from stop
+
+    monkeypatch.setattr(cli, "cmd_validate", interrupted_import)
+    assert main(["validate", str(tiny(tmp_path))]) == 130
+    assert capsys.readouterr().err == "interrupted: nothing was written\n"
+    # Any other error still surfaces as it is.
+    monkeypatch.setattr(cli, "cmd_validate", lambda args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        main(["validate", str(tiny(tmp_path))])

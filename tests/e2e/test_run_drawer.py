@@ -3,12 +3,12 @@ process ended whatever happens to the command."""
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from pathlib import Path
 
 import pytest
+from processes import gone
 
 from sim.apps.cli import main
 from sim.report import drawer as drawer_module
@@ -40,18 +40,10 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, idle: bool,
     return code, started
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
 def test_the_drawer_writes_the_same_figures(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     code, started = _run(tmp_path, monkeypatch, "drawer", idle=True)
-    assert code == 0 and len(started) == 1 and _gone(started[0])
+    assert code == 0 and len(started) == 1 and gone(started[0])
     code, started = _run(tmp_path, monkeypatch, "here", idle=False)
     assert code == 0 and started == []
     pngs = sorted((tmp_path / "here" / "figures").glob("*.png"))
@@ -65,5 +57,5 @@ def test_a_command_that_fails_ends_its_drawer(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     code, started = _run(tmp_path, monkeypatch, "missing", idle=True,
                          args=[str(tmp_path / "no-such.yaml")])
-    assert code != 0 and len(started) == 1 and _gone(started[0])
+    assert code != 0 and len(started) == 1 and gone(started[0])
     assert not (tmp_path / "missing").exists()

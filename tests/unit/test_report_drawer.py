@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from processes import gone
 from report_fixtures import tiny_run
 
 from sim.report import drawer as drawer_module
@@ -34,14 +35,6 @@ def idle(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(threading, "active_count", lambda: 1)
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
 def test_jobs_sent_are_answered_in_order_by_the_drawer_and_its_fork(idle: None) -> None:
     drawer = Drawer.start()
     assert drawer is not None
@@ -52,7 +45,7 @@ def test_jobs_sent_are_answered_in_order_by_the_drawer_and_its_fork(idle: None) 
     assert [a for a, _ in answers] == [k * k for k in range(7)]
     pids = {p for _, p in answers}
     assert len(pids) >= 2 and os.getpid() not in pids  # the drawer and its forks
-    assert _gone(pid)  # reaped
+    assert gone(pid)  # reaped
 
 
 def test_a_drawer_that_dies_or_cannot_be_sent_a_job_leaves_the_jobs_here(idle: None) -> None:
@@ -68,7 +61,7 @@ def test_a_drawer_that_dies_or_cannot_be_sent_a_job_leaves_the_jobs_here(idle: N
         assert other is not None
         assert not other.send([lambda: 1])  # a lambda does not pickle
         pid = other.pid
-    assert _gone(pid)  # ended with the block
+    assert gone(pid)  # ended with the block
 
 
 def test_no_drawer_without_an_idle_core(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -82,6 +82,7 @@ from sim.model.records import LeadBlock, LeadTotals, Outcome, Reason, Source
 from sim.model.reps import RepPool, Seat
 from sim.model.spend import SpendPlan, build_spend_plan
 from sim.model.streams import Streams
+from sim.model.timeouts import schedule_timeouts
 from sim.model.trust import LeadTrust
 from sim.scenario.schema import ResolvedScenario, Scenario
 
@@ -521,8 +522,11 @@ class FunnelModel:
         window_ends = (times[mql] + u[mql, Luck.BUYING_WINDOW]).tolist()
         # A busy day's MQLs keep their rows in the block's array until they wake
         # (:meth:`_handoff_from`): compact in memory while they wait, as a million leads need.
-        for j, delay, window_end in zip(mql.tolist(), delays, window_ends, strict=True):
-            self._wake(delay, partial(self._handoff_from, (block, lo + j), u, j, window_end))
+        # The wake-up keeps only the block, the lead's index (its row's in ``rows``) and the
+        # window's end: the lead's tuple is made when it wakes.
+        rows, handoff_from, wake = nurture.rows, self._handoff_from, self._wake
+        for i, delay, window_end in zip((mql + lo).tolist(), delays, window_ends, strict=True):
+            wake(delay, partial(handoff_from, block, i, rows, window_end))
         if lost.size:
             self._finished(block, lost.size)
 
@@ -739,8 +743,7 @@ class FunnelModel:
         self._calendar_from = now + 1.0
         due = self._calendar.pop(int(now), None)
         if due:  # in the order made: SimPy's heap orders them by time, ties as made
-            for t, callback in due:
-                env.timeout(t - now).callbacks.append(callback)
+            schedule_timeouts(env, due)
         if now + 1.0 < self.horizon:
             env.timeout(1.0).callbacks.append(self._calendar_day)
 
@@ -764,12 +767,15 @@ class FunnelModel:
             return
         self._assigned(lead, row, t_mql, rep, reps.last_seat if reps.dynamic else None)
 
-    def _handoff_from(self, lead: Lead, rows: np.ndarray, j: int, window_end: float,
+    def _handoff_from(self, block: LeadBlock, i: int, rows: np.ndarray, window_end: float,
                       _: simpy.Event | None = None) -> None:
-        """:meth:`_handoff` of a lead whose row is row ``j`` of ``rows`` (its window ends then)."""
-        row = rows[j].tolist()
+        """:meth:`_handoff` of lead ``i`` of ``block``, whose row is row ``i`` of ``rows``.
+
+        Its buying window ends at ``window_end``.
+        """
+        row = rows[i].tolist()
         row[Luck.BUYING_WINDOW] = window_end
-        self._handoff(lead, row)
+        self._handoff((block, i), row)
 
     def _offered(self, lead: Lead, row: list[float], t_mql: float, offer: simpy.Event) -> None:
         """A slot came free for a queued lead (a rep's index, or a :class:`Seat`)."""

@@ -18,7 +18,7 @@ import pytest
 import simpy
 
 from sim import load_scenario, simulate
-from sim.model import funnel
+from sim.model import funnel, timeouts
 from sim.model.mechanisms import first_response_hours
 from sim.model.policy import Policy
 from sim.model.records import Reason
@@ -58,6 +58,32 @@ def test_the_calendar_of_wake_ups_changes_nothing(
     model = funnel.FunnelModel(scenario, make_streams(3, 0))
     assert model._calendar is not None
     _same(plain, simulate(scenario, seed=3, record_leads=True))
+
+
+@pytest.mark.parametrize("waiting", [0, 3, 400])  # heapify (batch >= heap) and a push each
+def test_timeouts_scheduled_at_once_fire_as_env_timeout_one_by_one(waiting: int) -> None:
+    rng = np.random.default_rng(5)
+    # Times at the day start's exact grid and off it, with ties among the batch and the waiting.
+    times = np.concatenate([7.0 + rng.integers(0, 8, 60) / 8.0, 7.0 + rng.random(140)]).tolist()
+    earlier = (7.0 + rng.integers(0, 8, waiting) / 8.0).tolist()
+
+    def run(at_once: bool) -> list[tuple[float, str]]:
+        env, fired = simpy.Environment(7.0), []
+        for k, t in enumerate(earlier):  # events already in the heap
+            env.timeout(t - 7.0).callbacks.append(lambda e, k=k: fired.append((e.env.now, f"w{k}")))
+        due = [(t, lambda e, k=k: fired.append((e.env.now, f"d{k}"))) for k, t in enumerate(times)]
+        if at_once:
+            timeouts.schedule_timeouts(env, due)
+        else:
+            for t, callback in due:
+                env.timeout(t - env.now).callbacks.append(callback)
+        env.timeout(0.5).callbacks.append(lambda e: fired.append((e.env.now, "after")))
+        env.run()
+        return fired
+
+    one_by_one = run(False)
+    assert len(one_by_one) == waiting + len(times) + 1
+    assert run(True) == one_by_one
 
 
 @pytest.mark.parametrize("file", ["small-company.yaml", "customer-data.yaml",

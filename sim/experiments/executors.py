@@ -495,6 +495,15 @@ def _distributed(where: str) -> Any:
     return module
 
 
+# Dask settings of the workers of a local cluster (see DaskExecutor).
+LOCAL_WORKER_CONFIG: dict[str, Any] = {"distributed.worker.profile.enabled": False}
+
+
+def _dask_config() -> Any:
+    """``dask.config``, imported with the ``distributed`` package it belongs to."""
+    return importlib.import_module("dask.config")
+
+
 @dataclass
 class DaskExecutor(Executor):
     """Runs tasks on a Dask distributed cluster.
@@ -521,11 +530,17 @@ class DaskExecutor(Executor):
             if self.scheduler is None:
                 # On this machine only, with no dashboard: its HTTP server takes a free
                 # port instead of 8787, so nothing is shown or warned when that is taken.
-                self._cluster = distributed.LocalCluster(
-                    n_workers=self.workers, threads_per_worker=1, processes=True,
-                    host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
-                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                )
+                # Nor the workers' profiler, which only the dashboard shows: sampling
+                # the running replication's stack every 10 ms made each one 5-7 %
+                # slower (benchmarks/performance.md). The workers take the setting
+                # from this process as they start.
+                with _dask_config().set(LOCAL_WORKER_CONFIG):
+                    self._cluster = distributed.LocalCluster(
+                        n_workers=self.workers, threads_per_worker=1, processes=True,
+                        host="127.0.0.1", dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                    )
                 self._client = distributed.Client(self._cluster, set_as_default=False)
             else:
                 # A Client of something that is not a scheduler can wait forever (and a

@@ -129,3 +129,21 @@ def test_dask_not_installed_is_one_line_naming_the_extra(monkeypatch: pytest.Mon
         open_executor(Execution(kind="dask", workers=1))
     assert str(info.value) == ("--executor dask: Dask is not installed; install the dask "
                                "extra (pip install 'leadflow-sim[dask]')")
+
+
+def _profiler_enabled() -> bool:
+    import dask.config
+
+    return bool(dask.config.get("distributed.worker.profile.enabled"))
+
+
+def test_a_local_cluster_s_workers_do_not_sample_their_stacks() -> None:
+    # The profiler only feeds the dashboard, which a local cluster does not show;
+    # its sampling slowed every replication (benchmarks/performance.md).
+    before = _profiler_enabled()
+    with DaskExecutor(workers=2) as dask:
+        answers = dask._client.run(_profiler_enabled)
+        profiles = dask._client.run(lambda dask_worker: dask_worker.profile_recent)
+    assert len(answers) == 2 and not any(answers.values())
+    assert all(not recent.get("count") for recent in profiles.values())
+    assert _profiler_enabled() == before  # this process's setting is untouched

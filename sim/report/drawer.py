@@ -183,11 +183,20 @@ def _serve(jobs: BinaryIO, out: BinaryIO) -> None:
     importlib.import_module("openpyxl")  # the report's workbook is written here too
     gc.freeze()
     gc.enable()
-    answers: dict[int, Any] = {}
-    while (batch := _batch(jobs)) is not None:
-        # Two processes: the command only waits meanwhile, or writes its page.
-        answers.update(enumerate(fork_map(batch, workers=2), start=len(answers)))
-    out.write(pickle.dumps(answers, protocol=pickle.HIGHEST_PROTOCOL))
+    later: list[Any] = []
+
+    def take_later() -> None:
+        # This process has taken the first batch's last job; its fork may still be
+        # drawing one. What the command sent since (the workbook, written once the
+        # page's tables are all there) is done here meanwhile, not after.
+        while (more := _batch(jobs)) is not None:
+            later.extend(fork_map(more, workers=2))
+
+    first = _batch(jobs)
+    # Two processes: the command only waits meanwhile, or writes its page.
+    answers = [] if first is None else fork_map(first, workers=2, meanwhile=take_later)
+    out.write(pickle.dumps(dict(enumerate(answers + later)),
+                           protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _batch(jobs: BinaryIO) -> list[Callable[[], Any]] | None:

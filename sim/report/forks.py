@@ -50,7 +50,8 @@ def fork_workers(jobs: int, min_jobs_per_worker: int) -> int:
     return max(1, min(idle, jobs // max(min_jobs_per_worker, 1)))
 
 
-def fork_map(jobs: Sequence[Callable[[], T]], workers: int) -> list[T]:
+def fork_map(jobs: Sequence[Callable[[], T]], workers: int,
+             meanwhile: Callable[[], object] | None = None) -> list[T]:
     """Run every job, on ``workers`` processes (this one and forks of it).
 
     Each process takes the next job not yet taken (a counter in memory the
@@ -58,17 +59,28 @@ def fork_map(jobs: Sequence[Callable[[], T]], workers: int) -> list[T]:
     fork that fails in any way is not fatal: the jobs it did not answer are
     run here.
 
+    Args:
+        jobs: the jobs.
+        workers: processes, this one included.
+        meanwhile: called here once every job is taken, while the forks may
+            still run their last ones (other work for this process's core).
+
     Returns:
         The jobs' answers, in the order of ``jobs``.
     """
     workers = max(1, min(workers, len(jobs)))
     if workers == 1:
-        return [job() for job in jobs]
+        answers = [job() for job in jobs]
+        if meanwhile is not None:
+            meanwhile()
+        return answers
     queue = _Queue(len(jobs))
     children = [_fork(partial(_work, jobs, queue)) for _ in range(workers - 1)]
     out: dict[int, T] = {}
     try:
         out.update(_work(jobs, queue))
+        if meanwhile is not None:
+            meanwhile()
         for child in children:
             answers = child.result() if child is not None else None
             out.update(answers or {})

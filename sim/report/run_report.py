@@ -114,23 +114,29 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
         h.cards_html(_cards(stats)) + h.paragraphs(_summary_text(run, stats, funnel, horizons)),
     )))
 
-    body = files.figure(
-        "horizon", figure_call("horizon_figure", horizons),
-        f"The same run read over {len(horizons['window'].unique())} window(s) from day 0: "
-        "revenue, daily run rate, deals won and the median cycle of the deals closed in each "
-        "window (mean over replications, 95% CI).",
-        csv=files.table("horizon", horizons),
-    )
+    horizon_csv = files.table("horizon", horizons)
+    body = ""
+    if len(windows) > 0:  # a run of 90 days or less has one window: its table says it all
+        body += files.figure(
+            "horizon", figure_call("horizon_figure", horizons),
+            f"The same run read over {len(windows) + 1} windows from day 0: revenue, daily "
+            "run rate, deals won and the median cycle of the deals closed in each window "
+            "(mean over replications, 95% CI).",
+            csv=horizon_csv,
+        )
     body += files.figure(
         "cumulative_revenue", figure_call("cumulative_figure", cumulative, windows),
-        "Revenue booked from day 0, with the 95% CI of the mean; dashed lines mark the "
-        "windows above.", csv=files.table("cumulative_revenue", cumulative),
+        "Revenue booked from day 0, with the 95% CI of the mean"
+        + ("; dashed lines mark the windows above." if windows else "."),
+        csv=files.table("cumulative_revenue", cumulative),
     )
-    body += _horizon_table(horizons)
+    body += _horizon_table(horizons, horizon_csv)
     sections.append(("horizon", "Horizons", h.section(
         "horizon", "Short term vs long term", body,
         "Sales live in this quarter, marketing in years: the first 90 days, the first year "
-        "and the whole horizon side by side.",
+        "and the whole horizon side by side"
+        + ("." if windows else f"; this run of {fmt_horizon(horizon)} has only the whole "
+           "horizon."),
     )))
 
     funnel_csv = files.table("funnel", funnel)
@@ -340,7 +346,7 @@ def _summary_text(run: RunResult, stats: pd.DataFrame, funnel: pd.DataFrame,
     return texts
 
 
-def _horizon_table(horizons: pd.DataFrame) -> str:
+def _horizon_table(horizons: pd.DataFrame, csv: str) -> str:
     rows = []
     for measure in pd.unique(horizons["measure"]):
         block = horizons[horizons["measure"] == measure]
@@ -349,7 +355,7 @@ def _horizon_table(horizons: pd.DataFrame) -> str:
             row[str(r["window"])] = fmt_ci(r["mean"], r["ci_low"], r["ci_high"], r["kind"])
         rows.append(row)
     return h.table_html(pd.DataFrame(rows), caption="Mean (95% CI) in each window",
-                        formats={c: str for c in rows[0] if c} if rows else None)
+                        formats={c: str for c in rows[0] if c} if rows else None, csv=csv)
 
 
 # --- over time ---------------------------------------------------------------------

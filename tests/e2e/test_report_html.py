@@ -93,6 +93,20 @@ def test_run_report_has_every_figure_and_table(run_report: Path) -> None:
             "segments.csv", "tables.xlsx"} <= tables
 
 
+def test_a_run_of_90_days_or_less_shows_its_one_window_as_a_table(tmp_path: Path) -> None:
+    # The horizon figure compares windows; a short run has only the whole horizon,
+    # whose numbers the table under the cumulative figure gives with their CIs.
+    short = tiny_run(horizon_days=60.0)
+    report = write_run_report(short, tmp_path / "r", default_scenario())
+    names = assert_self_contained(report)
+    assert names == RUN_FIGURES - {"horizon"}
+    text = report.read_text(encoding="utf-8")
+    assert "has only the whole horizon" in text
+    assert "dashed lines mark" not in text
+    assert 'href="tables/horizon.csv"' in text  # the table still links its CSV
+    assert (report.parent / "tables" / "horizon.csv").is_file()
+
+
 def test_run_report_svg_on_request_has_the_same_figures(run_report: Path,
                                                         run_report_svg: Path) -> None:
     assert assert_self_contained(run_report_svg, svg=True) == RUN_FIGURES

@@ -48,6 +48,25 @@ def test_jobs_sent_are_answered_in_order_by_the_drawer_and_its_fork(idle: None) 
     assert gone(pid)  # reaped
 
 
+def _span(seconds: float) -> tuple[float, float, int]:
+    start = time.monotonic()
+    time.sleep(seconds)
+    return start, time.monotonic(), os.getpid()
+
+
+def test_a_later_batch_is_done_while_the_fork_finishes_the_first(idle: None) -> None:
+    # The drawer takes the short job, its fork the long one; the workbook-like job
+    # sent next is done by the drawer meanwhile, not after the long job.
+    drawer = Drawer.start()
+    assert drawer is not None
+    pid = drawer.pid
+    jobs = [partial(_span, 0.2), partial(_span, 1.5), partial(_span, 0.2)]
+    assert drawer.send(jobs[:2]) and drawer.send(jobs[2:])
+    short, long, later = drawer.collect(jobs)
+    assert short[2] == later[2] == pid and long[2] != pid
+    assert later[0] < long[1]  # started before the first batch's last job ended
+
+
 def test_a_drawer_that_dies_or_cannot_be_sent_a_job_leaves_the_jobs_here(idle: None) -> None:
     drawer = Drawer.start()
     assert drawer is not None

@@ -159,6 +159,37 @@ def test_empty_won_deals_draw_a_note_not_an_error() -> None:
     assert any("no deal won" in t.get_text() for ax in fig.axes for t in ax.texts)
 
 
+def _savefig_png(fig: Figure) -> bytes:
+    """The PNG as matplotlib's own ``savefig`` writes it (two drawings)."""
+    import io
+
+    import matplotlib as mpl
+
+    buf = io.BytesIO()
+    with mpl.rc_context(fg.STYLE):
+        fig.savefig(buf, format="png", dpi=144, metadata={"Software": None},
+                    pil_kwargs={"compress_level": 1})
+    return buf.getvalue()
+
+
+def test_one_drawing_writes_the_bytes_savefig_writes(run) -> None:
+    # render() draws a PNG in one pass; savefig solves the layout in a pass of its own.
+    # Each figure built twice: a figure drawn once is laid out already.
+    def built() -> dict[str, Figure]:
+        figures = {**run_figures(run), **comparison_figures(), **sweep_figures()}
+        for fig in figures.values():
+            fig.set_facecolor("#fafafa")  # savefig paints the style's white; so must render
+        return figures
+
+    ours, theirs = built(), built()
+    for name, fig in ours.items():
+        size, dpi, face = fig.get_size_inches().copy(), fig.get_dpi(), fig.get_facecolor()
+        png = fg.render(fig, "png", dpi=144, png_compression=1)
+        assert png == _savefig_png(theirs[name]), name
+        assert (fig.get_dpi(), fig.get_facecolor()) == (dpi, face), name  # restored
+        assert (fig.get_size_inches() == size).all(), name
+
+
 def test_same_data_same_files(run) -> None:
     """No dates or random ids in the files: a report can be diffed."""
     a = fg.render(run_figures(run)["funnel"], "svg")

@@ -140,7 +140,8 @@ def _print_png(fig: Figure, buf: io.BytesIO, dpi: int, pil_kwargs: dict[str, Any
             fig.set_facecolor(mpl.rcParams["savefig.facecolor"])
             canvas = fig.canvas
             assert isinstance(canvas, FigureCanvasAgg)
-            canvas.print_png(buf, metadata=_metadata("png"), pil_kwargs=pil_kwargs)
+            canvas.print_png(buf, metadata=_metadata("png"),  # type: ignore[no-untyped-call]
+                             pil_kwargs=pil_kwargs)
     finally:
         fig.set_dpi(dpi_before)
         fig.set_facecolor(face_before)

@@ -70,10 +70,10 @@ def fork_map(jobs: Sequence[Callable[[], T]], workers: int,
     """
     workers = max(1, min(workers, len(jobs)))
     if workers == 1:
-        answers = [job() for job in jobs]
+        here = [job() for job in jobs]
         if meanwhile is not None:
             meanwhile()
-        return answers
+        return here
     queue = _Queue(len(jobs))
     children = [_fork(partial(_work, jobs, queue)) for _ in range(workers - 1)]
     out: dict[int, T] = {}

@@ -13,7 +13,7 @@ import io
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ParamSpec
+from typing import Any, ParamSpec
 
 import matplotlib as mpl
 import numpy as np
@@ -28,9 +28,6 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, MultipleLo
 from sim.report.format import fmt, fmt_param, fmt_tick
 from sim.report.tables import WEEKLY_SERIES, stage_columns
 from sim.results.catalog import Kind, describe
-
-if TYPE_CHECKING:
-    from matplotlib.typing import RcKeyType
 
 # Okabe & Ito's palette, distinguishable with every common colour-vision
 # deficiency; black last, for marks that must stand out.
@@ -49,7 +46,7 @@ GREY = "#666666"
 HEATMAP_CMAP = "cividis"
 CURRENCY = "currency units"
 
-STYLE: dict[RcKeyType, Any] = {
+STYLE: dict[str, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 11,
     "axes.titlesize": 12.5,

@@ -134,21 +134,28 @@ def write_run(run: RunResult, out_dir: Path, started: datetime, finished: dateti
             which draws the report's figures as they are added.
     """
     with atomic_folder(out_dir, replace=True) as tmp:
-        write_csv(run.summary, tmp / "summary.csv")
-        write_csv(run.per_replication, tmp / "replications.csv")
-        write_csv(run.timeseries, tmp / "timeseries.csv")
-        if run.leads is not None:
-            write_csv(run.leads, tmp / "leads.csv")
-        (tmp / "scenario.yaml").write_text(scenario_yaml(run.scenario), encoding="utf-8")
-        (tmp / "result.json").write_text(dumps(result_json(run), indent=2) + "\n",
-                                         encoding="utf-8")
         recorded = manifest(run, started, finished)
-        (tmp / "manifest.json").write_text(dumps(recorded, indent=2) + "\n", encoding="utf-8")
+
+        def run_files() -> None:
+            write_csv(run.summary, tmp / "summary.csv")
+            write_csv(run.per_replication, tmp / "replications.csv")
+            write_csv(run.timeseries, tmp / "timeseries.csv")
+            if run.leads is not None:
+                write_csv(run.leads, tmp / "leads.csv")
+            (tmp / "scenario.yaml").write_text(scenario_yaml(run.scenario), encoding="utf-8")
+            (tmp / "result.json").write_text(dumps(result_json(run), indent=2) + "\n",
+                                             encoding="utf-8")
+            (tmp / "manifest.json").write_text(dumps(recorded, indent=2) + "\n",
+                                               encoding="utf-8")
+
         if report:
             if baseline is None:
                 baseline = _default_baseline()
+            # The run's own files are written once the figures are sent to be drawn.
             render_run_report(run, tmp, baseline, manifest=recorded, svg=svg,
-                              drawer=drawer)
+                              drawer=drawer, meanwhile=run_files)
+        else:
+            run_files()
     return out_dir
 
 

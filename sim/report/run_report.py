@@ -9,6 +9,7 @@ function that builds it, so building it is part of drawing it, on idle cores.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,8 @@ def write_run_report(run: RunResult, out_dir: Path, baseline: Scenario | None = 
 def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = None,
                       manifest: dict[str, Any] | None = None,
                       existing: Path | None = None, *, svg: bool = False,
-                      workers: int | None = None, drawer: Drawer | None = None) -> Path:
+                      workers: int | None = None, drawer: Drawer | None = None,
+                      meanwhile: Callable[[], object] | None = None) -> Path:
     """Write the report's files into ``folder`` as they are (no atomic rename).
 
     :func:`sim.apps.run_folder.write_run` calls this on its own temporary folder.
@@ -93,6 +95,9 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
         workers: as in :func:`write_run_report`.
         drawer: a drawing process started before the run (:mod:`sim.report.drawer`),
             which draws the figures as they are added.
+        meanwhile: called once every figure is sent to be drawn, before the
+            page links the run's own tables (``summary.csv``): the caller's work
+            while the figures are drawn.
     """
     files = ReportFiles(folder, svg=svg, workers=workers, drawer=drawer)
     s = run.scenario
@@ -198,6 +203,8 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
         "cycle", "Cycle times and first response", _cycle_section(run, files),
     )))
     files.start()  # every figure is added: a drawer draws them while the rest is written
+    if meanwhile is not None:
+        meanwhile()
 
     summary = run.summary.assign(label=[describe(m).label for m in run.summary["metric"]])
     all_rows = summary[["label", "metric", "mean", "ci_low", "ci_high", "n"]].copy()

@@ -5,14 +5,15 @@ on one core, before a report's figures exist; matplotlib's import and its
 first drawing's font loading are a third of that. The ``run`` command
 therefore forks this process first, while another core is idle: it imports
 matplotlib (and the workbook's openpyxl) while the command loads the model
-and runs. Once a report has every figure
-(:meth:`sim.report.files.ReportFiles.start`) the command sends them (their
-building functions and tables, pickled through a pipe) and writes the rest of
-the page; then it sends the workbook's tables and waits. The drawer, warm,
-shares each batch with a fork of itself (:func:`sim.report.forks.fork_map`)
-and sends back the PNGs and the workbook. The command itself never loads
-matplotlib. A figure is drawn the same wherever it is drawn; a drawer that
-fails only costs its figures being drawn in the command's process.
+and runs, then forks a copy of itself, warm. The command sends each figure
+as the report adds it (:meth:`sim.report.files.ReportFiles.figure`: its
+building function and tables, pickled through a pipe), then the workbook's
+tables, and waits. The drawer and its copy each take the next job from the
+pipe as soon as they are free, so both draw from the first figure on and the
+workbook goes to whichever is free first; the drawer sends back every PNG and
+the workbook. The command itself never loads matplotlib. A figure is drawn the
+same wherever it is drawn; a drawer (or its copy) that fails only costs its
+jobs being run in the command's process.
 
 Only the standard library is imported here: the point is to fork before the
 heavy imports.
@@ -30,10 +31,12 @@ import struct
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any, BinaryIO
 
-_LENGTH = struct.Struct("<Q")  # each batch: its length, then its pickled jobs
+_LENGTH = struct.Struct("<Q")  # each job: its length, then its index and itself, pickled
 _PIPE_BYTES = 1 << 20  # room for every figure's tables: sending them never waits for the drawer
+_LOCK_WAIT_SECONDS = 0.25  # how often a process waiting to read asks whether the other ended
 
 
 def other_core_idle() -> bool:
@@ -63,6 +66,7 @@ class Drawer:
         self.pid = pid
         self._jobs: BinaryIO | None = jobs
         self._answers = answers
+        self._sent = 0  # jobs sent so far: the index of the next one
 
     @classmethod
     def start(cls) -> Drawer | None:
@@ -91,8 +95,8 @@ class Drawer:
                 os.close(job_write)
                 os.close(answer_read)
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's
-                with os.fdopen(job_read, "rb") as jobs, os.fdopen(answer_write, "wb") as out:
-                    _serve(jobs, out)
+                with os.fdopen(answer_write, "wb") as out:
+                    _serve(job_read, out)
                 code = 0
             finally:
                 os._exit(code)
@@ -101,20 +105,22 @@ class Drawer:
         return cls(pid, os.fdopen(job_write, "wb"), os.fdopen(answer_read, "rb"))
 
     def send(self, jobs: Sequence[Callable[[], Any]]) -> bool:
-        """Send a batch of jobs, drawn at once; ``False`` if the drawer is gone.
+        """Send jobs; ``False`` if the drawer is gone.
 
-        Their answers come through :meth:`collect`, after every batch's, in
-        the order sent.
+        Each job goes to the first of the drawer's two processes to be free.
+        The answers come through :meth:`collect`, in the order sent.
         """
         if self._jobs is None:
             return False
         try:
-            data = pickle.dumps(list(jobs), protocol=pickle.HIGHEST_PROTOCOL)
-            self._jobs.write(_LENGTH.pack(len(data)) + data)
+            data = b"".join(_message(index, job)
+                            for index, job in enumerate(jobs, start=self._sent))
+            self._jobs.write(data)
             self._jobs.flush()
         except (OSError, pickle.PicklingError, AttributeError, TypeError):
             self._close_jobs()
             return False
+        self._sent += len(jobs)
         return True
 
     def collect(self, jobs: Sequence[Callable[[], Any]]) -> list[Any]:
@@ -170,39 +176,87 @@ def early_drawer() -> Iterator[Drawer | None]:
             drawer.stop()
 
 
-def _serve(jobs: BinaryIO, out: BinaryIO) -> None:
-    """The drawer's work: load the libraries, wait for the jobs, run them, answer."""
+def _serve(jobs: int, out: BinaryIO) -> None:
+    """The drawer's work: load the libraries, fork a copy, take jobs as they come, answer.
+
+    Args:
+        jobs: the pipe's reading end (a file descriptor, read unbuffered: two
+            processes read it, one whole batch at a time under a lock).
+        out: where every answer goes, pickled by index, once no more jobs come.
+    """
     from sim.report.drawing import warm_up
-    from sim.report.forks import fork_map
+    from sim.report.forks import fork_call
 
     # What is loaded now lives as long as this process: no collection need look at
-    # it, while it loads or after, nor touch (and so copy) its memory in the fork
-    # that shares the work.
+    # it, while it loads or after, nor touch (and so copy) its memory in the copy
+    # that shares the work. Nor is the collector needed after: this process draws one
+    # report's figures and ends; their reference cycles, left to the end, cost 8 MB
+    # where collecting them cost 5-7 % of the drawing time (benchmarks/performance.md).
     gc.disable()
     warm_up()
     importlib.import_module("openpyxl")  # the report's workbook is written here too
     gc.freeze()
-    gc.enable()
-    later: list[Any] = []
-
-    def take_later() -> None:
-        # This process has taken the first batch's last job; its fork may still be
-        # drawing one. What the command sent since (the workbook, written once the
-        # page's tables are all there) is done here meanwhile, not after.
-        while (more := _batch(jobs)) is not None:
-            later.extend(fork_map(more, workers=2))
-
-    first = _batch(jobs)
-    # Two processes: the command only waits meanwhile, or writes its page.
-    answers = [] if first is None else fork_map(first, workers=2, meanwhile=take_later)
-    out.write(pickle.dumps(dict(enumerate(answers + later)),
-                           protocol=pickle.HIGHEST_PROTOCOL))
+    lock = importlib.import_module("multiprocessing").get_context("fork").Lock()
+    drawer = os.getpid()
+    # The copy stops if the drawer ends (the command stopped it, say, while the drawer
+    # held the lock waiting for a job); the drawer reads alone once the copy has ended.
+    copy = fork_call(partial(_take, jobs, lock, lambda: os.getppid() != drawer,
+                             go_on_alone=False))
+    answers = _take(jobs, lock, lambda: copy is None or _ended(copy.pid), go_on_alone=True)
+    if copy is not None:
+        answers.update(copy.result() or {})  # a copy that failed: its jobs run in the command
+    out.write(pickle.dumps(answers, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _batch(jobs: BinaryIO) -> list[Callable[[], Any]] | None:
-    """The next batch of jobs, when the command sends it; ``None`` once no more come."""
-    head = jobs.read(_LENGTH.size)
-    if len(head) < _LENGTH.size:
-        return None
-    batch: list[Callable[[], Any]] = pickle.loads(jobs.read(_LENGTH.unpack(head)[0]))
-    return batch  # our own parent's bytes
+def _message(index: int, job: Callable[[], Any]) -> bytes:
+    """A job as it travels: its length, then its index and itself, pickled."""
+    data = pickle.dumps((index, job), protocol=pickle.HIGHEST_PROTOCOL)
+    return _LENGTH.pack(len(data)) + data
+
+
+def _take(jobs: int, lock: Any, other_gone: Callable[[], bool], *,
+          go_on_alone: bool) -> dict[int, Any]:
+    """Take jobs from the pipe until it closes and run them; their answers by index.
+
+    Args:
+        jobs: the pipe (a file descriptor).
+        lock: held while a message is read, by one of the two processes at a time.
+        other_gone: whether the other process has ended; it may have ended
+            holding the lock, which is then never released.
+        go_on_alone: once the other has ended, read without the lock (the
+            drawer), or stop (its copy).
+    """
+    answers: dict[int, Any] = {}
+    alone = False
+    while True:
+        while not alone and not lock.acquire(timeout=_LOCK_WAIT_SECONDS):
+            alone = other_gone()
+            if alone and not go_on_alone:
+                return answers
+        try:  # a whole message, or nothing: the other process waits meanwhile
+            head = _read(jobs, _LENGTH.size)
+            data = _read(jobs, _LENGTH.unpack(head)[0]) if len(head) == _LENGTH.size else b""
+        finally:
+            if not alone:
+                lock.release()
+        if not data:
+            return answers
+        index, job = pickle.loads(data)  # our own parent's bytes
+        answers[index] = job()
+
+
+def _ended(pid: int) -> bool:
+    """Whether the child ``pid`` has ended (left waitable: it is reaped elsewhere)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def _read(fd: int, size: int) -> bytes:
+    """``size`` bytes from ``fd``, fewer only at the end of the pipe."""
+    parts: list[bytes] = []
+    while size > 0 and (part := os.read(fd, size)):
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)

@@ -1,10 +1,11 @@
 """Writing a report's files: figures as PNG (SVG on request), tables as CSV and a workbook.
 
-Figures are drawn once, when the page is written: :meth:`ReportFiles.figure`
-returns a placeholder for the page and :meth:`ReportFiles.write_html` draws
-every figure and writes the workbook (on idle cores, :mod:`sim.report.forks`)
-and puts each figure in its place. Folders are written atomically: a report
-appears whole or not at all.
+Figures are drawn once: :meth:`ReportFiles.figure` returns a placeholder for
+the page and :meth:`ReportFiles.write_html` draws every figure and writes the
+workbook (on idle cores, :mod:`sim.report.forks`) and puts each figure in its
+place; with a drawer started before the run (:mod:`sim.report.drawer`), each
+figure is sent to it as it is added, and drawn while the page is written.
+Folders are written atomically: a report appears whole or not at all.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class ReportFiles:
         self.svg = svg
         self.workers = workers
         self.drawer = drawer
-        self._sent = 0  # figures sent to the drawer by :meth:`start`
+        self._sent = 0  # figures sent to the drawer (as they are added)
         self.written: list[str] = []
         self.sheets: dict[str, pd.DataFrame] = {}
         self._figures: list[_Figure] = []
@@ -123,7 +124,7 @@ class ReportFiles:
         """Add ``figures/<name>.png`` (and ``.svg``); return the figure's place in the page.
 
         The figure is drawn by :meth:`write_html`, which puts its HTML block in
-        that place.
+        that place; with a drawer, it is sent to be drawn now.
 
         Args:
             name: file name without extension.
@@ -133,6 +134,8 @@ class ReportFiles:
             csv: relative path of the table behind it, linked in the caption.
         """
         self._figures.append(_Figure(name, fig, caption, csv))
+        if self.drawer is not None:  # it draws each figure as it comes
+            self.start()
         return _placeholder(len(self._figures) - 1)
 
     def _job(self, source: FigureSource) -> Callable[[], Drawn]:
@@ -140,14 +143,14 @@ class ReportFiles:
                        svg=self.svg)
 
     def start(self) -> None:
-        """Send the figures added so far to the drawer, if there is one, to be drawn now.
+        """Send the figures not sent yet to the drawer, if there is one, to be drawn now.
 
-        Call it once the page has every figure (the rest of the page is
-        written meanwhile); :meth:`finish` sends what is added after.
+        :meth:`figure` calls it for each figure, so the drawer draws while the
+        page is written; :meth:`finish` sends the workbook last.
         """
-        if self.drawer is None or self._blocks or self._sent:
+        if self.drawer is None or self._blocks or self._sent == len(self._figures):
             return
-        if self.drawer.send([self._job(item.source) for item in self._figures]):
+        if self.drawer.send([self._job(item.source) for item in self._figures[self._sent:]]):
             self._sent = len(self._figures)
         else:  # gone, or a figure that cannot travel: every figure is drawn here
             self.drawer.stop()

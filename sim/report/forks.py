@@ -75,7 +75,7 @@ def fork_map(jobs: Sequence[Callable[[], T]], workers: int,
             meanwhile()
         return here
     queue = _Queue(len(jobs))
-    children = [_fork(partial(_work, jobs, queue)) for _ in range(workers - 1)]
+    children = [fork_call(partial(_work, jobs, queue)) for _ in range(workers - 1)]
     out: dict[int, T] = {}
     try:
         out.update(_work(jobs, queue))
@@ -121,14 +121,14 @@ def _work(jobs: Sequence[Callable[[], T]], queue: _Queue) -> dict[int, T]:
 
 
 @dataclass
-class _Child:
-    """A forked process running a share of the jobs; its answers come through a pipe."""
+class Forked:
+    """A forked process running a function; its answer comes through a pipe."""
 
     pid: int
     pipe: BinaryIO
 
     def result(self) -> dict[int, Any] | None:
-        """Its answers by job index, or ``None`` if it failed."""
+        """Its answer (answers by job index), or ``None`` if it failed."""
         with self.pipe:
             data = self.pipe.read()  # before waiting: a full pipe would block the child
         _, status = os.waitpid(self.pid, 0)
@@ -145,8 +145,12 @@ class _Child:
             os.waitpid(self.pid, 0)
 
 
-def _fork(work: Callable[[], dict[int, Any]]) -> _Child | None:
-    """Run ``work`` in a fork of this process; ``None`` if the fork fails."""
+def fork_call(work: Callable[[], dict[int, Any]]) -> Forked | None:
+    """Run ``work`` in a fork of this process; ``None`` if the fork fails.
+
+    The fork inherits this process's memory (every library loaded); it sends
+    back ``work``'s answer, pickled, and ends. Read it with :meth:`Forked.result`.
+    """
     try:
         read_fd, write_fd = os.pipe()
     except OSError:
@@ -173,4 +177,4 @@ def _fork(work: Callable[[], dict[int, Any]]) -> _Child | None:
         finally:
             os._exit(code)
     os.close(write_fd)
-    return _Child(pid, os.fdopen(read_fd, "rb"))
+    return Forked(pid, os.fdopen(read_fd, "rb"))

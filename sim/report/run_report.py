@@ -95,9 +95,9 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
         workers: as in :func:`write_run_report`.
         drawer: a drawing process started before the run (:mod:`sim.report.drawer`),
             which draws the figures as they are added.
-        meanwhile: called once every figure is sent to be drawn, before the
-            page links the run's own tables (``summary.csv``): the caller's work
-            while the figures are drawn.
+        meanwhile: called once every figure is added (and sent to ``drawer``),
+            before the page links the run's own tables (``summary.csv``): the
+            caller's work while the figures are drawn.
     """
     files = ReportFiles(folder, svg=svg, workers=workers, drawer=drawer)
     s = run.scenario
@@ -202,8 +202,7 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
     sections.append(("cycle", "Cycle times", h.section(
         "cycle", "Cycle times and first response", _cycle_section(run, files),
     )))
-    files.start()  # every figure is added: a drawer draws them while the rest is written
-    if meanwhile is not None:
+    if meanwhile is not None:  # every figure is added (and sent, with a drawer)
         meanwhile()
 
     summary = run.summary.assign(label=[describe(m).label for m in run.summary["metric"]])

@@ -54,17 +54,18 @@ def _span(seconds: float) -> tuple[float, float, int]:
     return start, time.monotonic(), os.getpid()
 
 
-def test_a_later_batch_is_done_while_the_fork_finishes_the_first(idle: None) -> None:
-    # The drawer takes the short job, its fork the long one; the workbook-like job
-    # sent next is done by the drawer meanwhile, not after the long job.
+def test_a_job_goes_to_whichever_process_is_free(idle: None) -> None:
+    # The drawer and its copy take jobs from the pipe as they come: a job sent after a
+    # long one is done by the other process meanwhile, not after the long one ends.
     drawer = Drawer.start()
     assert drawer is not None
-    pid = drawer.pid
-    jobs = [partial(_span, 0.2), partial(_span, 1.5), partial(_span, 0.2)]
-    assert drawer.send(jobs[:2]) and drawer.send(jobs[2:])
-    short, long, later = drawer.collect(jobs)
-    assert short[2] == later[2] == pid and long[2] != pid
-    assert later[0] < long[1]  # started before the first batch's last job ended
+    jobs = [partial(_span, 1.5), partial(_span, 0.2), partial(_span, 0.2)]
+    assert drawer.send(jobs[:1])
+    time.sleep(0.5)  # the long job is taken (once the drawer is warm)
+    assert drawer.send(jobs[1:2]) and drawer.send(jobs[2:])
+    long, short, later = drawer.collect(jobs)
+    assert long[2] != short[2] == later[2] and os.getpid() not in {long[2], short[2]}
+    assert later[0] < long[1]  # started before the long job ended
 
 
 def test_a_drawer_that_dies_or_cannot_be_sent_a_job_leaves_the_jobs_here(idle: None) -> None:
@@ -81,6 +82,52 @@ def test_a_drawer_that_dies_or_cannot_be_sent_a_job_leaves_the_jobs_here(idle: N
         assert not other.send([lambda: 1])  # a lambda does not pickle
         pid = other.pid
     assert gone(pid)  # ended with the block
+
+
+def _copy_of(drawer: Drawer, within: float = 20.0) -> int:
+    """The pid of the drawer's copy, once the drawer is warm and has forked it."""
+    children = Path(f"/proc/{drawer.pid}/task/{drawer.pid}/children")
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        pids = children.read_text().split()
+        if pids:
+            return int(pids[0])
+        time.sleep(0.05)
+    raise AssertionError("the drawer forked no copy")
+
+
+def _ended_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists() or " Z " in Path(f"/proc/{pid}/stat").read_text():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_copy_that_dies_leaves_its_jobs_to_the_drawer(idle: None) -> None:
+    # Killed while one of the two waits for a job holding the lock: if it was the
+    # copy, the lock is never released, and the drawer must go on alone.
+    drawer = Drawer.start()
+    assert drawer is not None
+    pid, copy = drawer.pid, _copy_of(drawer)
+    time.sleep(0.3)  # both wait for a job, one of them holding the lock
+    os.kill(copy, 9)
+    jobs = [partial(_span, 0.05) for _ in range(3)]
+    assert drawer.send(jobs)
+    answers = drawer.collect(jobs)
+    assert {p for _, _, p in answers} == {pid}  # all done by the drawer
+
+
+def test_the_copy_ends_with_the_drawer(idle: None) -> None:
+    # Stopped while both wait for a job (the drawer perhaps holding the lock): the
+    # copy must not wait for that lock forever.
+    drawer = Drawer.start()
+    assert drawer is not None
+    copy = _copy_of(drawer)
+    time.sleep(0.3)
+    drawer.stop()
+    assert _ended_within(copy, 5.0)
 
 
 def test_no_drawer_without_an_idle_core(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import pytest
@@ -161,10 +163,6 @@ def test_empty_won_deals_draw_a_note_not_an_error() -> None:
 
 def _savefig_png(fig: Figure) -> bytes:
     """The PNG as matplotlib's own ``savefig`` writes it (two drawings)."""
-    import io
-
-    import matplotlib as mpl
-
     buf = io.BytesIO()
     with mpl.rc_context(fg.STYLE):
         fig.savefig(buf, format="png", dpi=144, metadata={"Software": None},
@@ -172,8 +170,16 @@ def _savefig_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def test_one_drawing_writes_the_bytes_savefig_writes(run) -> None:
-    # render() draws a PNG in one pass; savefig solves the layout in a pass of its own.
+def _pixels(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        return np.asarray(image)
+
+
+def test_one_drawing_writes_the_pixels_savefig_writes(run) -> None:
+    # render() draws a PNG in one pass, and without the alpha channel of an opaque
+    # figure; savefig solves the layout in a pass of its own and keeps the channel.
     # Each figure built twice: a figure drawn once is laid out already.
     def built() -> dict[str, Figure]:
         figures = {**run_figures(run), **comparison_figures(), **sweep_figures()}
@@ -185,9 +191,21 @@ def test_one_drawing_writes_the_bytes_savefig_writes(run) -> None:
     for name, fig in ours.items():
         size, dpi, face = fig.get_size_inches().copy(), fig.get_dpi(), fig.get_facecolor()
         png = fg.render(fig, "png", dpi=144, png_compression=1)
-        assert png == _savefig_png(theirs[name]), name
+        reference = _savefig_png(theirs[name])
+        mine, matplotlib_s = _pixels(png), _pixels(reference)
+        assert mine.shape[-1] == 3 and (matplotlib_s[..., 3] == 255).all(), name
+        assert np.array_equal(mine, matplotlib_s[..., :3]), name
+        assert len(png) < len(reference), name
         assert (fig.get_dpi(), fig.get_facecolor()) == (dpi, face), name  # restored
         assert (fig.get_size_inches() == size).all(), name
+
+
+def test_a_figure_that_is_not_opaque_keeps_its_alpha_channel(monkeypatch) -> None:
+    monkeypatch.setitem(fg.STYLE, "savefig.facecolor", "none")  # a transparent background
+    fig, axes = fg.new_figure(2.0, 1.5)
+    axes[0, 0].plot([0, 1], [0, 1])
+    pixels = _pixels(fg.render(fig, "png", dpi=72))
+    assert pixels.shape[-1] == 4 and pixels[..., 3].min() < 255
 
 
 def test_titles_sit_where_matplotlib_would_place_them(run, monkeypatch) -> None:

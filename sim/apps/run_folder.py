@@ -16,7 +16,6 @@ import platform
 import subprocess
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from sim.experiments.jsonable import finite
 from sim.experiments.runner import RunResult
 from sim.experiments.safe_output import dumps, safe_name, write_csv
 from sim.report.drawer import Drawer
-from sim.report.files import atomic_folder
+from sim.report.files import atomic_folder, installed_version
 from sim.report.run_report import render_run_report
 from sim.results.catalog import metric_json
 from sim.scenario.dump import scenario_yaml
@@ -70,23 +69,14 @@ def default_report_dir(reports: Path, name: str, now: datetime | None = None) ->
 
 def environment(packages: Sequence[str] = PACKAGES) -> dict[str, Any]:
     """Python and package versions and the git revision (``None`` outside a checkout)."""
-    versions: dict[str, str | None] = {}
-    for pkg in packages:
-        try:
-            versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            versions[pkg] = None
-    return {"python": platform.python_version(), "packages": versions,
+    return {"python": platform.python_version(),
+            "packages": {pkg: installed_version(pkg) for pkg in packages},
             "git_revision": _git_revision()}
 
 
 def versions() -> dict[str, str | None]:
     """This tool's version and git revision: what ``--resume`` compares with a folder's."""
-    try:
-        version: str | None = metadata.version("leadflow-sim")
-    except metadata.PackageNotFoundError:
-        version = None
-    return {"version": version, "git_revision": _git_revision()}
+    return {"version": installed_version("leadflow-sim"), "git_revision": _git_revision()}
 
 
 def manifest(run: RunResult, started: datetime, finished: datetime) -> dict[str, Any]:

@@ -10,6 +10,7 @@ Folders are written atomically: a report appears whole or not at all.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import platform
@@ -302,10 +303,17 @@ def atomic_folder(out_dir: Path, *, replace: bool = False) -> Iterator[Path]:
 
 def environment() -> dict[str, str | None]:
     """Python and package versions, for the report's reproducibility section."""
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for pkg in VERSIONED_PACKAGES:
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out
+    return {"python": platform.python_version(),
+            **{pkg: installed_version(pkg) for pkg in VERSIONED_PACKAGES}}
+
+
+@functools.cache
+def installed_version(package: str) -> str | None:
+    """The installed version of ``package``, or ``None``.
+
+    Looked up once: each lookup reads the installed packages' metadata.
+    """
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None

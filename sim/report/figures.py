@@ -197,11 +197,19 @@ def _of(df: pd.DataFrame, scenario: str | None) -> pd.DataFrame:
     return df if scenario is None else df[df["scenario"] == scenario]
 
 
-def _ci_err(df: pd.DataFrame, low: str = "ci_low", high: str = "ci_high") -> np.ndarray:
-    """Error-bar half-widths from interval columns (0 where the interval is undefined)."""
+def _ci_err(df: pd.DataFrame, low: str = "ci_low",
+            high: str = "ci_high") -> np.ndarray | None:
+    """Error-bar half-widths from interval columns (0 where the interval is undefined).
+
+    ``None`` (no error bars) when no interval is defined, as with one replication:
+    a bar of zero width would read as a certainty.
+    """
+    lows, highs = df[low].to_numpy(dtype=float), df[high].to_numpy(dtype=float)
+    if np.isnan(lows).all() and np.isnan(highs).all():
+        return None
     mean = df["mean"].to_numpy(dtype=float)
-    lo = np.nan_to_num(mean - df[low].to_numpy(dtype=float))
-    hi = np.nan_to_num(df[high].to_numpy(dtype=float) - mean)
+    lo = np.nan_to_num(mean - lows)
+    hi = np.nan_to_num(highs - mean)
     return np.vstack([np.maximum(lo, 0), np.maximum(hi, 0)])
 
 

@@ -208,6 +208,19 @@ def test_a_figure_that_is_not_opaque_keeps_its_alpha_channel(monkeypatch) -> Non
     assert pixels.shape[-1] == 4 and pixels[..., 3].min() < 255
 
 
+def test_bars_without_an_interval_have_no_error_bars(run) -> None:
+    # One replication has no CI: a zero-width error bar would read as a certainty.
+    from matplotlib.container import ErrorbarContainer
+
+    def error_bars(per_rep: pd.DataFrame) -> int:
+        h = float(run.scenario.horizon_days)
+        fig = fg.horizon_figure(tb.horizon_table(per_rep, run.won_deals, h))
+        return sum(isinstance(c, ErrorbarContainer) for ax in fig.axes for c in ax.containers)
+
+    assert error_bars(run.per_replication) > 0
+    assert error_bars(run.per_replication.iloc[:1]) == 0
+
+
 def test_titles_sit_where_matplotlib_would_place_them(run, monkeypatch) -> None:
     # The style fixes titles at the top of their axes (axes.titley = 1.0), which spares
     # matplotlib measuring every axis again for each title: the same pixels only while

@@ -24,7 +24,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.rcsetup import cycler
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, MultipleLocator
+from matplotlib.ticker import (
+    FuncFormatter,
+    LogLocator,
+    MaxNLocator,
+    MultipleLocator,
+    NullLocator,
+)
 
 from sim.report.format import fmt, fmt_param, fmt_tick
 from sim.report.tables import WEEKLY_SERIES, stage_columns
@@ -88,7 +94,15 @@ def styled(fn: Callable[P, Figure]) -> Callable[P, Figure]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
         with mpl.rc_context(STYLE):
-            return fn(*args, **kwargs)
+            fig = fn(*args, **kwargs)
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                # No minor ticks to weed out where they coincide with major ones:
+                # matplotlib would run the major locator a second time at every one of
+                # the dozen tick updates a drawing makes. The same pixels.
+                if isinstance(axis.get_minor_locator(), NullLocator):
+                    axis.remove_overlapping_locs = False
+        return fig
 
     return wrapper
 

@@ -235,6 +235,24 @@ def test_titles_sit_where_matplotlib_would_place_them(run, monkeypatch) -> None:
     assert pictures() == fixed
 
 
+def test_minor_ticks_are_not_weeded_where_there_are_none(run) -> None:
+    # Axes without minor ticks skip matplotlib's search for minor ticks on major ones
+    # (a second run of the major locator at every tick update): the same pixels.
+    def pictures(weed: bool) -> dict[str, bytes]:
+        figures = {**run_figures(run), **comparison_figures(), **sweep_figures()}
+        out = {}
+        for name, fig in figures.items():
+            axes = [a for ax in fig.axes for a in (ax.xaxis, ax.yaxis)]
+            assert any(not a.remove_overlapping_locs for a in axes), name
+            if weed:
+                for a in axes:
+                    a.remove_overlapping_locs = True
+            out[name] = fg.render(fig, "png", dpi=72, png_compression=1)
+        return out
+
+    assert pictures(weed=False) == pictures(weed=True)
+
+
 def test_same_data_same_files(run) -> None:
     """No dates or random ids in the files: a report can be diffed."""
     a = fg.render(run_figures(run)["funnel"], "svg")

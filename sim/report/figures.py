@@ -160,9 +160,10 @@ def _print_png(fig: Figure, buf: io.BytesIO, dpi: int, pil_kwargs: dict[str, Any
             assert isinstance(canvas, FigureCanvasAgg)
             canvas.draw()  # type: ignore[no-untyped-call]
             pixels = np.asarray(canvas.buffer_rgba())  # type: ignore[no-untyped-call]
+            image = PIL.Image.fromarray(pixels)
             if pixels[..., 3].min() == 255:  # opaque (every report figure): no alpha channel
-                pixels = pixels[..., :3]
-            PIL.Image.fromarray(pixels).save(buf, format="png", dpi=(dpi, dpi), **pil_kwargs)
+                image = image.convert("RGB")
+            image.save(buf, format="png", dpi=(dpi, dpi), **pil_kwargs)
     finally:
         fig.set_dpi(dpi_before)
         fig.set_facecolor(face_before)

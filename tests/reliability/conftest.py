@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -35,5 +37,13 @@ def instant_runs(monkeypatch: pytest.MonkeyPatch, tiny_run: RunResult
         return dataclasses.replace(tiny_run, scenario=scenario,
                                    leads=tiny_run.leads if scenario.record_leads else None)
 
-    monkeypatch.setattr(runner, "run_replications", fake)
+    # Every module that holds the function under its own name, patched and restored
+    # with it. A module first imported during the test would otherwise bind the fake
+    # for the rest of the process (a compare's replay in a later test ran the tiny
+    # run): import those before patching.
+    importlib.import_module("sim.experiments.details")
+    real = runner.run_replications
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] == "sim" and getattr(module, "run_replications", None) is real:
+            monkeypatch.setattr(module, "run_replications", fake)
     return fake

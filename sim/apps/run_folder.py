@@ -12,6 +12,7 @@ spreadsheet formulas and every JSON file is standard JSON
 
 from __future__ import annotations
 
+import functools
 import platform
 import subprocess
 from collections.abc import Sequence
@@ -124,7 +125,10 @@ def write_run(run: RunResult, out_dir: Path, started: datetime, finished: dateti
             which draws the report's figures as they are added.
     """
     with atomic_folder(out_dir, replace=True) as tmp:
-        recorded = manifest(run, started, finished)
+
+        @functools.cache
+        def recorded() -> dict[str, Any]:
+            return manifest(run, started, finished)
 
         def run_files() -> None:
             write_csv(run.summary, tmp / "summary.csv")
@@ -135,15 +139,14 @@ def write_run(run: RunResult, out_dir: Path, started: datetime, finished: dateti
             (tmp / "scenario.yaml").write_text(scenario_yaml(run.scenario), encoding="utf-8")
             (tmp / "result.json").write_text(dumps(result_json(run), indent=2) + "\n",
                                              encoding="utf-8")
-            (tmp / "manifest.json").write_text(dumps(recorded, indent=2) + "\n",
+            (tmp / "manifest.json").write_text(dumps(recorded(), indent=2) + "\n",
                                                encoding="utf-8")
 
         if report:
-            if baseline is None:
-                baseline = _default_baseline()
-            # The run's own files are written once the figures are sent to be drawn.
-            render_run_report(run, tmp, baseline, manifest=recorded, svg=svg,
-                              drawer=drawer, meanwhile=run_files)
+            # The run's own files, the manifest and the default baseline are made once
+            # the figures are sent to be drawn.
+            render_run_report(run, tmp, _default_baseline if baseline is None else baseline,
+                              manifest=recorded, svg=svg, drawer=drawer, meanwhile=run_files)
         else:
             run_files()
     return out_dir

@@ -75,8 +75,9 @@ def write_run_report(run: RunResult, out_dir: Path, baseline: Scenario | None = 
     return out_dir / REPORT
 
 
-def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = None,
-                      manifest: dict[str, Any] | None = None,
+def render_run_report(run: RunResult, folder: Path,
+                      baseline: Scenario | Callable[[], Scenario | None] | None = None,
+                      manifest: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
                       existing: Path | None = None, *, svg: bool = False,
                       workers: int | None = None, drawer: Drawer | None = None,
                       meanwhile: Callable[[], object] | None = None) -> Path:
@@ -87,8 +88,10 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
     Args:
         run: the replications of one scenario.
         folder: where to write.
-        baseline: as in :func:`write_run_report`.
-        manifest: as in :func:`write_run_report`.
+        baseline: as in :func:`write_run_report`, or a function giving it,
+            called once every figure is added (and sent to ``drawer``).
+        manifest: as in :func:`write_run_report`, or a function giving it,
+            called then too.
         existing: another folder whose files count as present when linking the
             run's tables (the final folder while writing into a temporary one).
         svg: as in :func:`write_run_report`.
@@ -204,6 +207,10 @@ def render_run_report(run: RunResult, folder: Path, baseline: Scenario | None = 
     )))
     if meanwhile is not None:  # every figure is added (and sent, with a drawer)
         meanwhile()
+    if callable(baseline):
+        baseline = baseline()
+    if callable(manifest):
+        manifest = manifest()
 
     summary = run.summary.assign(label=[describe(m).label for m in run.summary["metric"]])
     all_rows = summary[["label", "metric", "mean", "ci_low", "ci_high", "n"]].copy()

@@ -181,7 +181,7 @@ def _serve(jobs: int, out: BinaryIO) -> None:
 
     Args:
         jobs: the pipe's reading end (a file descriptor, read unbuffered: two
-            processes read it, one whole batch at a time under a lock).
+            processes read it, one whole job at a time under a lock).
         out: where every answer goes, pickled by index, once no more jobs come.
     """
     from sim.report.drawing import warm_up

@@ -50,8 +50,7 @@ def fork_workers(jobs: int, min_jobs_per_worker: int) -> int:
     return max(1, min(idle, jobs // max(min_jobs_per_worker, 1)))
 
 
-def fork_map(jobs: Sequence[Callable[[], T]], workers: int,
-             meanwhile: Callable[[], object] | None = None) -> list[T]:
+def fork_map(jobs: Sequence[Callable[[], T]], workers: int) -> list[T]:
     """Run every job, on ``workers`` processes (this one and forks of it).
 
     Each process takes the next job not yet taken (a counter in memory the
@@ -62,25 +61,18 @@ def fork_map(jobs: Sequence[Callable[[], T]], workers: int,
     Args:
         jobs: the jobs.
         workers: processes, this one included.
-        meanwhile: called here once every job is taken, while the forks may
-            still run their last ones (other work for this process's core).
 
     Returns:
         The jobs' answers, in the order of ``jobs``.
     """
     workers = max(1, min(workers, len(jobs)))
     if workers == 1:
-        here = [job() for job in jobs]
-        if meanwhile is not None:
-            meanwhile()
-        return here
+        return [job() for job in jobs]
     queue = _Queue(len(jobs))
     children = [fork_call(partial(_work, jobs, queue)) for _ in range(workers - 1)]
     out: dict[int, T] = {}
     try:
         out.update(_work(jobs, queue))
-        if meanwhile is not None:
-            meanwhile()
         for child in children:
             answers = child.result() if child is not None else None
             out.update(answers or {})

@@ -124,7 +124,7 @@ class Drawer:
         return True
 
     def collect(self, jobs: Sequence[Callable[[], Any]]) -> list[Any]:
-        """The answers of the jobs sent (``jobs``: every batch's, as sent).
+        """The answers of the jobs sent (``jobs``: every one sent, in order).
 
         Says that no more jobs come and waits for the drawer's answers; the
         jobs of a drawer that failed (or that could not be sent) are run here.

@@ -73,7 +73,7 @@ class ReportFiles:
         workers: processes drawing the figures; ``None`` chooses from the idle
             cores (:func:`sim.report.forks.fork_workers`).
         drawer: a drawing process started earlier (:mod:`sim.report.drawer`),
-            warm: :meth:`start` (or :meth:`finish`) sends it the figures, and
+            warm: :meth:`figure` sends it each figure as it is added, and
             :meth:`finish` the workbook (``workers`` then unused).
         written: relative paths of the files written, in order.
         sheets: the tables of the workbook, by sheet name, in order.
@@ -169,7 +169,7 @@ class ReportFiles:
         pending = self._figures[first:]
         jobs: list[Callable[[], Drawn | bytes]] = [self._job(item.source) for item in pending]
         if self._workbook:
-            # Last: the figures sent by :meth:`start` come first, in the drawer too.
+            # Last: the figures already sent come first, in the drawer too.
             jobs.append(partial(workbook_bytes, dict(self.sheets)))
         self.start()
         answers: list[Drawn | bytes]

@@ -1,35 +1,27 @@
 """The calibrate command end to end: files in, a scenario that loads out, exit 2 on bad input."""
 
-from pathlib import Path
 
 import pytest
+from crm_exports import BASELINE, calibrate_args, write_export
 
 import sim
 from sim.apps.cli import main as cli_main
-from sim.calibration import export_crm, main_calibrate
+from sim.calibration import main_calibrate
 
 pytestmark = pytest.mark.e2e
 
-BASELINE = Path("scenarios/baseline.yaml").resolve()
 # The fit report has its own tests (test_calibration_fit_report.py).
 QUICK = ["--iterations", "2", "--draws", "10", "--replications", "4", "--no-report", "--quiet"]
 
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("crm")
-    scenario = sim.load_scenario(BASELINE).with_overrides({"horizon_days": 300,
-                                                           "warmup_days": 60})
-    result = sim.simulate(scenario, seed=2, record_leads=True)
-    export_crm(result, folder, scenario=scenario, as_of=240)
-    return folder
+    return write_export(tmp_path_factory.mktemp("crm"), horizon_days=300, warmup_days=60,
+                        seed=2, as_of=240)
 
 
 def args(export, out, *more):
-    return [str(export / "leads.csv"), "--opportunities", str(export / "opportunities.csv"),
-            "--stage-history", str(export / "stage_history.csv"), "--spend",
-            str(export / "spend.csv"), "--base", str(BASELINE), "--out", str(out), *QUICK,
-            *more]
+    return calibrate_args(export, out, *QUICK, *more)
 
 
 def test_calibrate_writes_a_scenario_that_runs(export, tmp_path, capsys):

@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from crm_exports import BASELINE, calibrate_args, write_export
 
 import sim
-from sim.calibration import CrmError, calibrate, export_crm, main_calibrate
+from sim.calibration import CrmError, calibrate, main_calibrate
 from sim.experiments.folders import FolderError
 
 pytestmark = pytest.mark.e2e
 
-BASELINE = Path("scenarios/baseline.yaml").resolve()
 QUICK = ["--iterations", "1", "--draws", "6", "--replications", "3"]
 SECTIONS = ("Conversion by source", "Time to win", "Monthly bookings", "Open pipeline",
             "Period-end share", "Fit statistics", "Backtest")
@@ -25,19 +25,12 @@ SECTIONS = ("Conversion by source", "Time to win", "Monthly bookings", "Open pip
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("crm")
-    scenario = sim.load_scenario(BASELINE).with_overrides({"horizon_days": 240,
-                                                           "warmup_days": 30})
-    result = sim.simulate(scenario, seed=4, record_leads=True)
-    export_crm(result, folder, scenario=scenario, as_of=180)
-    return folder
+    return write_export(tmp_path_factory.mktemp("crm"), horizon_days=240, warmup_days=30,
+                        seed=4, as_of=180)
 
 
 def args(export, out, *more):
-    return [str(export / "leads.csv"), "--opportunities", str(export / "opportunities.csv"),
-            "--stage-history", str(export / "stage_history.csv"), "--spend",
-            str(export / "spend.csv"), "--base", str(BASELINE), "--out", str(out), *QUICK,
-            *more]
+    return calibrate_args(export, out, *QUICK, *more)
 
 
 @pytest.fixture(scope="module")

@@ -250,8 +250,10 @@ def test_sigterm_during_a_run_leaves_nothing(tmp_path: Path) -> None:
 def test_ctrl_c_of_the_process_group_is_one_line_at_any_point_after_import(
         tmp_path: Path) -> None:
     path = tiny(tmp_path)
+    # 2,000 replications: far more than the last delay lets run (200 could finish
+    # within 3 s once a replication got faster, and the signal then found nothing to stop).
     for delay in (0.0, 0.3, 1.0, 3.0):  # loading, starting the workers, running
-        child = start_ready(["compare", str(path), str(path), "-n", "200", "--out",
+        child = start_ready(["compare", str(path), str(path), "-n", "2000", "--out",
                              str(tmp_path / f"o{delay}"), "--workers", "2", "-q"], tmp_path)
         time.sleep(delay)
         os.killpg(child.pid, signal.SIGINT)  # as a terminal's Ctrl-C: every process
